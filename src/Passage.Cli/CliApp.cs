@@ -1,13 +1,22 @@
+using System.CommandLine;
+using Passage.Cli.Pci;
+
 namespace Passage.Cli;
 
-/// <summary>The command tree; built once and invoked with the given writers.</summary>
+/// <summary>The command tree, built once per invocation and run with the given writers.</summary>
 internal static class CliApp
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static RootCommand Build(CliContext context) =>
+        new("passage: PCI device passthrough for virtual machines — inventory, decoding and verdicts.")
+        {
+            PciCommands.Build(context),
+        };
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, string sysfsRoot = "/sys")
     {
-        _ = args;
-        _ = output;
-        error.WriteLine("passage: no commands yet");
-        return 1;
+        var context = new CliContext(error, sysfsRoot);
+        ParseResult result = Build(context).Parse(args);
+        return result.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }

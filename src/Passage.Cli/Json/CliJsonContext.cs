@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace Passage.Cli.Json;
+
+/// <summary>Source-generated JSON for everything the CLI prints with <c>--json</c>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(List<ListRowJson>))]
+[JsonSerializable(typeof(HostFunctionJson))]
+[JsonSerializable(typeof(FunctionJson))]
+[JsonSerializable(typeof(List<FunctionJson>))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,48 @@
+using Passage.Host.Inventory;
+using Passage.Host.Linux;
+using Passage.Host.Sim;
+
+namespace Passage.Cli.Pci;
+
+/// <summary>Turns the <c>--host</c> option into an inventory: <c>sysfs</c>, <c>sysfs:ROOT</c> or <c>sim:FILE</c>.</summary>
+internal static class HostSelection
+{
+    public const string Help = "Host to inspect: 'sysfs' (this machine), 'sysfs:DIR' (a sysfs tree rooted at DIR) or 'sim:FILE' (a simulated host topology). Default: sysfs when /sys/bus/pci/devices has functions, else the bundled hosts/lab.json.";
+
+    /// <summary>The bundled simulated host, copied next to the CLI at build time.</summary>
+    public static string BundledLab => Path.Combine(AppContext.BaseDirectory, "hosts", "lab.json");
+
+    /// <summary>Loads the inventory; <paramref name="notice"/> receives a line when the default falls back to the simulated host.</summary>
+    /// <exception cref="UsageException">The option's value is not one of the accepted forms.</exception>
+    public static HostInventory Load(string? host, TextWriter notice, string sysfsRoot = "/sys")
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            var sysfs = new SysfsHostReader(sysfsRoot);
+            if (sysfs.HasPciDevices)
+            {
+                return sysfs.Read();
+            }
+
+            notice.WriteLine($"passage: {Path.Combine(sysfsRoot, "bus/pci/devices")} lists no PCI functions; showing the simulated host hosts/lab.json");
+            return SimulatedHost.Load(BundledLab);
+        }
+
+        if (host == "sysfs")
+        {
+            return new SysfsHostReader(sysfsRoot).Read();
+        }
+
+        if (host.StartsWith("sysfs:", StringComparison.Ordinal) && host.Length > "sysfs:".Length)
+        {
+            return new SysfsHostReader(host["sysfs:".Length..]).Read();
+        }
+
+        if (host.StartsWith("sim:", StringComparison.Ordinal) && host.Length > "sim:".Length)
+        {
+            return SimulatedHost.Load(host["sim:".Length..]);
+        }
+
+        throw new UsageException($"--host '{host}' is not 'sysfs', 'sysfs:DIR' or 'sim:FILE'");
+    }
+}

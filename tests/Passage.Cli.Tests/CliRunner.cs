@@ -1,0 +1,19 @@
+namespace Passage.Cli.Tests;
+
+/// <summary>Runs the CLI in-process with captured output.</summary>
+internal static class CliRunner
+{
+    public static string Lab => Path.Combine(AppContext.BaseDirectory, "hosts", "lab.json");
+
+    public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    public static (int Code, string Out, string Err) Run(params string[] args) => RunWithSysfs("/sys", args);
+
+    public static (int Code, string Out, string Err) RunWithSysfs(string sysfsRoot, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, output, error, sysfsRoot);
+        return (code, output.ToString(), error.ToString());
+    }
+}
