@@ -17,6 +17,8 @@ internal static class CliApp
     {
         var context = new CliContext(error, sysfsRoot);
         ParseResult result = Build(context).Parse(args);
-        return result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        int code = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // A malformed command line exits 2, apart from failures of a well-formed one (1).
+        return result.Errors.Count > 0 ? 2 : code;
     }
 }

@@ -75,7 +75,8 @@ public sealed class PciCommandsTests : IDisposable
         Assert.Equal(16, f.GetProperty("capabilities")[3].GetProperty("fields").GetProperty("tableSize").GetInt32());
         Assert.Equal(0x100, f.GetProperty("extendedCapabilities")[0].GetProperty("offset").GetInt32());
         Assert.True(f.GetProperty("pcie").GetProperty("flrCapable").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, f.GetProperty("msi").GetProperty("enabled").ValueKind is JsonValueKind.False ? JsonValueKind.Null : JsonValueKind.Undefined);
+        Assert.False(f.GetProperty("msi").GetProperty("enabled").GetBoolean());
+        Assert.True(f.GetProperty("msi").GetProperty("is64Bit").GetBoolean());
         Assert.Equal("iwlwifi", f.GetProperty("driver").GetString());
         Assert.Equal(["0000:00:1c.0", "0000:02:00.0"], f.GetProperty("iommuGroupMembers").EnumerateArray().Select(e => e.GetString()));
         JsonElement detail = f.GetProperty("verdict").GetProperty("details")[0];
@@ -223,5 +224,17 @@ public sealed class PciCommandsTests : IDisposable
         Assert.Contains("\tCapabilities: [98] MSI-X: Enable+ Count=3 Masked-", stdout, StringComparison.Ordinal);
         Assert.Contains("\t\tVector table: BAR=0 offset=00008000", stdout, StringComparison.Ordinal);
         Assert.Contains("\tCapabilities: [40] Vendor Specific Information: VirtIO: CommonCfg", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pci", "show")] // missing argument
+    [InlineData("pci", "lst")] // unknown command
+    [InlineData("pci", "list", "--jsn")] // unknown option
+    public void Parse_MalformedCommandLine_ExitsTwo(params string[] args)
+    {
+        (int code, _, string stderr) = CliRunner.Run(args);
+
+        Assert.Equal(2, code);
+        Assert.NotEqual(string.Empty, stderr);
     }
 }

@@ -176,6 +176,22 @@ public sealed class PciIdDatabase
                _classes.GetValueOrDefault(classCode24 >> 16);
     }
 
+    /// <summary>Name of the base class and sub-class of a 24-bit class code, ignoring the programming interface (what lspci's header line shows).</summary>
+    public string? SubClassName(int classCode24)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(classCode24);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(classCode24, 0xFF_FFFF);
+        return _subClasses.GetValueOrDefault(classCode24 >> 8) ?? _classes.GetValueOrDefault(classCode24 >> 16);
+    }
+
+    /// <summary>Name of the programming interface of a 24-bit class code, if pci.ids names it.</summary>
+    public string? ProgIfName(int classCode24)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(classCode24);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(classCode24, 0xFF_FFFF);
+        return _progIfs.GetValueOrDefault(classCode24);
+    }
+
     /// <summary>Loads the first path that exists and reads; a broken copy does not hide a good one later in the list.</summary>
     internal static PciIdDatabase? TryLoadFirst(IEnumerable<string> paths)
     {
