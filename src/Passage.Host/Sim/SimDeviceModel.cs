@@ -4,44 +4,45 @@ using Passage.Pci;
 namespace Passage.Host.Sim;
 
 /// <summary>
-/// A simulated device model: what its configuration space holds, which BARs it implements and
-/// where its registers live. The simulated host places its BARs and writes their addresses.
+/// A simulated device model as data: what its configuration space holds, which BARs it
+/// implements and where its registers live. The simulated host places its BARs and writes their
+/// addresses; <see cref="Build"/> writes everything else.
 /// </summary>
-public abstract class SimDeviceModel
+public sealed class SimDeviceModel
 {
     /// <summary>The model's name in topology files (e.g. <c>nic-i210</c>).</summary>
-    public abstract string Name { get; }
+    public required string Name { get; init; }
 
     /// <summary>One line saying what the model is and why the catalogue has it.</summary>
-    public abstract string Description { get; }
+    public required string Description { get; init; }
 
     /// <summary>Driver a host binds by default (null = none).</summary>
-    public abstract string? DefaultDriver { get; }
+    public string? DefaultDriver { get; init; }
 
     /// <summary>Configuration space size: 4096 for PCI Express functions, 256 for conventional ones.</summary>
-    public virtual int ConfigSize => ConfigOffsets.ExtendedSize;
+    public int ConfigSize { get; init; } = ConfigOffsets.ExtendedSize;
 
     /// <summary>Whether the model is a PCI-to-PCI bridge that can have children.</summary>
-    public virtual bool IsBridge => false;
+    public bool IsBridge { get; init; }
 
     /// <summary>Whether the topology may choose ACS for this model (ports).</summary>
-    public virtual bool HasAcsOption => false;
+    public bool HasAcsOption { get; init; }
 
     /// <summary>Default ACS choice when the topology does not say.</summary>
-    public virtual bool DefaultAcs => false;
+    public bool DefaultAcs { get; init; }
 
     /// <summary>The BARs the model implements.</summary>
-    public abstract IReadOnlyList<SimBar> Bars { get; }
+    public IReadOnlyList<SimBar> Bars { get; init; } = [];
 
     /// <summary>Expansion ROM size in bytes (0 = none).</summary>
-    public virtual ulong RomSize => 0;
+    public ulong RomSize { get; init; }
 
     /// <summary>Where the model's registers live inside its BARs (its documented register map).</summary>
-    public virtual IReadOnlyList<RegisterRange> Registers => [];
+    public IReadOnlyList<RegisterRange> Registers { get; init; } = [];
 
     /// <summary>Whether Linux quirks the model as unable to reset through PM (e.g. AMD GPUs, <c>NO_PM_RESET</c>).</summary>
-    public virtual bool NoPmResetQuirk => false;
+    public bool NoPmResetQuirk { get; init; }
 
     /// <summary>Writes identity, header fields and capabilities; BAR addresses are written by the host.</summary>
-    public abstract void Build(ConfigSpaceBuilder config, SimModelOptions options);
+    public required Action<ConfigSpaceBuilder, SimModelOptions> Build { get; init; }
 }

@@ -10,41 +10,28 @@ namespace Passage.Host.Sim.Models;
 /// multi-function device 00:1f, which has no ACS, so it shares its IOMMU group with the LPC bridge
 /// and the SMBus controller.
 /// </summary>
-public sealed class AhciModel : SimDeviceModel
+public static class AhciModel
 {
-    /// <inheritdoc />
-    public override string Name => "ahci-ich9";
-
-    /// <inheritdoc />
-    public override string Description => "Intel ICH9 AHCI (8086:2922): legacy PCI function with MSI only, AF FLR";
-
-    /// <inheritdoc />
-    public override string? DefaultDriver => "ahci";
-
-    /// <inheritdoc />
-    public override int ConfigSize => ConfigOffsets.ConventionalSize;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<SimBar> Bars =>
-    [
-        new SimBar(0, BarKind.Io, 8),
-        new SimBar(1, BarKind.Io, 4),
-        new SimBar(2, BarKind.Io, 8),
-        new SimBar(3, BarKind.Io, 4),
-        new SimBar(4, BarKind.Io, 32),
-        new SimBar(5, BarKind.Mem32, 2048),
-    ];
-
-    /// <inheritdoc />
-    public override IReadOnlyList<RegisterRange> Registers => [new RegisterRange(5, 0, 2048, "AHCI HBA registers (ABAR)")];
-
-    /// <inheritdoc />
-    public override void Build(ConfigSpaceBuilder config, SimModelOptions options) =>
-        config.Identity(0x8086, 0x2922, 0x010601, revision: 0x02, multiFunction: options.MultiFunction)
+    /// <summary>The model.</summary>
+    public static readonly SimDeviceModel Definition = new()
+    {
+        Name = "ahci-ich9",
+        Description = "Intel ICH9 AHCI (8086:2922): legacy PCI function with MSI only, AF FLR",
+        DefaultDriver = "ahci",
+        ConfigSize = ConfigOffsets.ConventionalSize,
+        Bars =
+        [
+            new SimBar(0, BarKind.Io, 8), new SimBar(1, BarKind.Io, 4), new SimBar(2, BarKind.Io, 8),
+            new SimBar(3, BarKind.Io, 4), new SimBar(4, BarKind.Io, 32), new SimBar(5, BarKind.Mem32, 2048),
+        ],
+        Registers = [new RegisterRange(5, 0, 2048, "AHCI HBA registers (ABAR)")],
+        Build = (config, options) => config
+            .Identity(0x8086, 0x2922, 0x010601, revision: 0x02, multiFunction: options.MultiFunction)
             .Subsystem(0x1028, 0x0869)
             .Interrupt(pin: 2)
             .Capability(0x80, CapabilityId.Msi, CapabilityLayouts.Msi(is64Bit: false, perVectorMask: false, multipleMessageCapableLog2: 4))
             .Capability(0x70, CapabilityId.PowerManagement, CapabilityLayouts.PowerManagement(3, noSoftReset: true, pmeSupport: 0x08))
             .Capability(0xA8, CapabilityId.Sata, CapabilityLayouts.Sata())
-            .Capability(0xB0, CapabilityId.AdvancedFeatures, CapabilityLayouts.AdvancedFeatures());
+            .Capability(0xB0, CapabilityId.AdvancedFeatures, CapabilityLayouts.AdvancedFeatures()),
+    };
 }

@@ -8,33 +8,21 @@ namespace Passage.Host.Sim.Models;
 /// Samsung 970 EVO Plus NVMe SSD (144d:a808): FLR, 33 MSI-X vectors (admin + 32 I/O queues),
 /// table at BAR0+0x3000 and PBA at BAR0+0x2000, each alone in its 4 KiB page.
 /// </summary>
-public sealed class NvmeModel : SimDeviceModel
+public static class NvmeModel
 {
     /// <summary>MSI-X vectors.</summary>
     public const int Vectors = 33;
 
-    /// <inheritdoc />
-    public override string Name => "nvme-970evo";
-
-    /// <inheritdoc />
-    public override string Description => "Samsung 970 EVO Plus NVMe (144d:a808): FLR, 33 MSI-X vectors, table and PBA page-isolated in BAR0";
-
-    /// <inheritdoc />
-    public override string? DefaultDriver => "nvme";
-
-    /// <inheritdoc />
-    public override IReadOnlyList<SimBar> Bars => [new SimBar(0, BarKind.Mem64, 16 * 1024)];
-
-    /// <inheritdoc />
-    public override IReadOnlyList<RegisterRange> Registers =>
-    [
-        new RegisterRange(0, 0x0000, 0x1000, "controller registers"),
-        new RegisterRange(0, 0x1000, 8 * Vectors, "submission/completion queue doorbells"),
-    ];
-
-    /// <inheritdoc />
-    public override void Build(ConfigSpaceBuilder config, SimModelOptions options) =>
-        config.Identity(0x144D, 0xA808, 0x010802, revision: 0x00, multiFunction: options.MultiFunction)
+    /// <summary>The model.</summary>
+    public static readonly SimDeviceModel Definition = new()
+    {
+        Name = "nvme-970evo",
+        Description = "Samsung 970 EVO Plus NVMe (144d:a808): FLR, 33 MSI-X vectors, table and PBA page-isolated in BAR0",
+        DefaultDriver = "nvme",
+        Bars = [new SimBar(0, BarKind.Mem64, 16 * 1024)],
+        Registers = [new RegisterRange(0, 0x0000, 0x1000, "controller registers"), new RegisterRange(0, 0x1000, 8 * Vectors, "submission/completion queue doorbells")],
+        Build = (config, options) => config
+            .Identity(0x144D, 0xA808, 0x010802, revision: 0x00, multiFunction: options.MultiFunction)
             .Subsystem(0x144D, 0xA801)
             .Interrupt(pin: 1)
             .Capability(0x40, CapabilityId.PowerManagement, CapabilityLayouts.PowerManagement(3, noSoftReset: true))
@@ -46,5 +34,6 @@ public sealed class NvmeModel : SimDeviceModel
             .ExtendedCapability(0x158, ExtendedCapabilityId.PowerBudgeting, 1, CapabilityLayouts.Zeroed(12))
             .ExtendedCapability(0x168, ExtendedCapabilityId.SecondaryPciExpress, 1, CapabilityLayouts.SecondaryPcie(4))
             .ExtendedCapability(0x188, ExtendedCapabilityId.Ltr, 1, CapabilityLayouts.Ltr())
-            .ExtendedCapability(0x190, ExtendedCapabilityId.L1PmSubstates, 1, CapabilityLayouts.L1PmSubstates());
+            .ExtendedCapability(0x190, ExtendedCapabilityId.L1PmSubstates, 1, CapabilityLayouts.L1PmSubstates()),
+    };
 }

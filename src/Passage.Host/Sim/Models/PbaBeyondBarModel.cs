@@ -9,32 +9,21 @@ namespace Passage.Host.Sim.Models;
 /// places the PBA at BAR2+0x8000, beyond the 8 KiB BAR — the defect QEMU works around with a
 /// device quirk. Without a fixup its interrupt state cannot be emulated safely.
 /// </summary>
-public sealed class PbaBeyondBarModel : SimDeviceModel
+public static class PbaBeyondBarModel
 {
-    /// <inheritdoc />
-    public override string Name => "nic-t5-vf";
-
-    /// <inheritdoc />
-    public override string Description => "Chelsio T5 VF (1425:5803): MSI-X PBA offset 0x8000 lies beyond its 8 KiB BAR2";
-
-    /// <inheritdoc />
-    public override string? DefaultDriver => "cxgb4vf";
-
-    /// <inheritdoc />
-    public override IReadOnlyList<SimBar> Bars =>
-    [
-        new SimBar(0, BarKind.Mem64, 4 * 1024),
-        new SimBar(2, BarKind.Mem64, 8 * 1024),
-    ];
-
-    /// <inheritdoc />
-    public override IReadOnlyList<RegisterRange> Registers => [new RegisterRange(0, 0, 4 * 1024, "VF registers")];
-
-    /// <inheritdoc />
-    public override void Build(ConfigSpaceBuilder config, SimModelOptions options) =>
-        config.Identity(0x1425, 0x5803, 0x020000, revision: 0x00, multiFunction: options.MultiFunction)
+    /// <summary>The model.</summary>
+    public static readonly SimDeviceModel Definition = new()
+    {
+        Name = "nic-t5-vf",
+        Description = "Chelsio T5 VF (1425:5803): MSI-X PBA offset 0x8000 lies beyond its 8 KiB BAR2",
+        DefaultDriver = "cxgb4vf",
+        Bars = [new SimBar(0, BarKind.Mem64, 4 * 1024), new SimBar(2, BarKind.Mem64, 8 * 1024)],
+        Registers = [new RegisterRange(0, 0, 4 * 1024, "VF registers")],
+        Build = (config, options) => config
+            .Identity(0x1425, 0x5803, 0x020000, revision: 0x00, multiFunction: options.MultiFunction)
             .Subsystem(0x1425, 0x0000)
             .Capability(0x40, CapabilityId.PciExpress, CapabilityLayouts.PciExpress(PcieDeviceType.Endpoint, 2, flr: true, maxLinkSpeed: 3, maxLinkWidth: 8))
             .Capability(0x80, CapabilityId.MsiX, CapabilityLayouts.Msix(8, tableBir: 2, tableOffset: 0, pbaBir: 2, pbaOffset: 0x8000))
-            .ExtendedCapability(0x100, ExtendedCapabilityId.Ari, 1, CapabilityLayouts.Ari(0));
+            .ExtendedCapability(0x100, ExtendedCapabilityId.Ari, 1, CapabilityLayouts.Ari(0)),
+    };
 }

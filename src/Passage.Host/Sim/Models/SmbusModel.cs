@@ -4,33 +4,20 @@ using Passage.Pci;
 namespace Passage.Host.Sim.Models;
 
 /// <summary>Intel ICH9 SMBus controller (8086:2930): a host-owned function of 00:1f with no reset method.</summary>
-public sealed class SmbusModel : SimDeviceModel
+public static class SmbusModel
 {
-    /// <inheritdoc />
-    public override string Name => "smbus-ich9";
-
-    /// <inheritdoc />
-    public override string Description => "Intel ICH9 SMBus controller (8086:2930), host-owned, no reset method";
-
-    /// <inheritdoc />
-    public override string? DefaultDriver => "i801_smbus";
-
-    /// <inheritdoc />
-    public override int ConfigSize => ConfigOffsets.ConventionalSize;
-
-    /// <inheritdoc />
-    public override IReadOnlyList<SimBar> Bars =>
-    [
-        new SimBar(0, BarKind.Mem64, 256),
-        new SimBar(4, BarKind.Io, 32),
-    ];
-
-    /// <inheritdoc />
-    public override IReadOnlyList<RegisterRange> Registers => [new RegisterRange(0, 0, 256, "SMBus host registers")];
-
-    /// <inheritdoc />
-    public override void Build(ConfigSpaceBuilder config, SimModelOptions options) =>
-        config.Identity(0x8086, 0x2930, 0x0C0500, revision: 0x02, multiFunction: options.MultiFunction)
+    /// <summary>The model.</summary>
+    public static readonly SimDeviceModel Definition = new()
+    {
+        Name = "smbus-ich9",
+        Description = "Intel ICH9 SMBus controller (8086:2930), host-owned, no reset method",
+        DefaultDriver = "i801_smbus",
+        ConfigSize = ConfigOffsets.ConventionalSize,
+        Bars = [new SimBar(0, BarKind.Mem64, 256), new SimBar(4, BarKind.Io, 32)],
+        Registers = [new RegisterRange(0, 0, 256, "SMBus host registers")],
+        Build = (config, options) => config
+            .Identity(0x8086, 0x2930, 0x0C0500, revision: 0x02, multiFunction: options.MultiFunction)
             .Subsystem(0x1028, 0x0869)
-            .Interrupt(pin: 3);
+            .Interrupt(pin: 3),
+    };
 }
