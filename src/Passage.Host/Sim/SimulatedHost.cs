@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Passage.Host.Inventory;
 using Passage.Pci;
 using Passage.Pci.Decoding;
@@ -11,7 +12,7 @@ namespace Passage.Host.Sim;
 /// builds each function's config space from its device model, places BARs and bridge windows,
 /// probes reset methods and forms IOMMU groups as Linux would.
 /// </summary>
-public sealed class SimulatedHost
+public sealed partial class SimulatedHost
 {
     private const ulong MemWindowStart = 0xC000_0000;
     private const ulong MemWindowEnd = 0xFEC0_0000;
@@ -64,7 +65,8 @@ public sealed class SimulatedHost
         catch (JsonException e)
         {
             string where = e.LineNumber is { } line ? $"line {line + 1}: " : string.Empty;
-            throw new TopologyException($"{file}: {where}{FirstSentence(e.Message)}", e);
+            string path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? string.Empty : $"{e.Path}: ";
+            throw new TopologyException($"{file}: {where}{path}{Plain(e.Message)}", e);
         }
 
         if (document is null)
@@ -297,11 +299,20 @@ public sealed class SimulatedHost
 
     private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
 
-    private static string FirstSentence(string message)
+    // The serializer's first sentence, with its .NET type names turned into topology terms.
+    private static string Plain(string message)
     {
         int end = message.IndexOf(". ", StringComparison.Ordinal);
-        return (end > 0 ? message[..end] : message).TrimEnd('.');
+        string first = (end > 0 ? message[..end] : message).TrimEnd('.');
+        first = UnknownKey().Replace(first, "is not a known key");
+        return WrongType().Replace(first, "has the wrong type");
     }
+
+    [GeneratedRegex(@"could not be mapped to any \.NET member contained in type '[^']*'")]
+    private static partial Regex UnknownKey();
+
+    [GeneratedRegex(@"could not be converted to [\w.`\[\], ]+")]
+    private static partial Regex WrongType();
 
     private sealed record Placed(PciAddress Address, SimDeviceModel Model, ConfigSpaceBuilder Config, List<BarResource> Resources, string? Driver, int NumaNode, PciAddress? Parent);
 }

@@ -15,7 +15,8 @@ public sealed class TopologyValidationTests
     [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\", \"children\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\"}]}]}", "not a bridge and cannot have children")] // children on an endpoint
     [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\", \"acs\": true}]}", "model 'nic-i210' has no ACS option")] // ACS on an endpoint
     [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\", \"numaNode\": -2}]}", "numaNode must be 0–1023")] // bad NUMA node
-    [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"modle\": \"nic-i210\"}]}", "modle")] // unknown key is reported
+    [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"modle\": \"nic-i210\"}]}", "line 1: $.devices[0].modle: The JSON property 'modle' is not a known key")] // unknown key
+    [InlineData("{\"devices\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\", \"numaNode\": \"zero\"}]}", "$.devices[0].numaNode: The JSON value has the wrong type")] // wrong type
     [InlineData("{\"segment\": 70000, \"devices\": [{\"slot\": \"00.0\", \"model\": \"nic-i210\"}]}", "\"segment\" must be 0–65535")] // bad segment
     [InlineData("{\"devices\": [{\"slot\": \"01.0\", \"model\": \"root-port\", \"children\": [{\"slot\": \"00.0\", \"model\": \"x\"}]}]}", "devices[0].children[0]: unknown model 'x'")] // nested path
     public void FromJson_InvalidTopology_ThrowsWithFileAndPlace(string json, string expected)
