@@ -32,11 +32,8 @@ public sealed record PciBar(int Index, BarKind Kind, bool Prefetchable, ulong Ad
             ulong? size = sizes is not null && sizes.TryGetValue(i, out ulong s) && s != 0 ? s : null;
             if ((raw & BarEncoding.IoSpace) != 0)
             {
-                if ((raw & BarEncoding.IoAddressMask) != 0 || size is not null)
-                {
-                    bars.Add(new PciBar(i, BarKind.Io, false, raw & BarEncoding.IoAddressMask, size));
-                }
-
+                // Bit 0 is set, so the BAR does not read zero: it is implemented even when unassigned.
+                bars.Add(new PciBar(i, BarKind.Io, false, raw & BarEncoding.IoAddressMask, size));
                 continue;
             }
 
