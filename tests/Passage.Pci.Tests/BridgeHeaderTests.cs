@@ -97,6 +97,15 @@ public sealed class BridgeHeaderTests
     }
 
     [Fact]
+    public void Decode_ThirtyTwoBitIoAndSixtyFourBitPrefetchAtZero_WindowsClosed()
+    {
+        // After reset a bridge with 32-bit I/O and 64-bit prefetch reads only the capability bits.
+        BridgeHeader h = Decode(TestSpaces.Bridge().Set8(0x1C, 0x01).Set8(0x1D, 0x01).Set16(0x24, 0x0001).Set16(0x26, 0x0001));
+
+        Assert.Equal((null, null, null), (h.IoBase, h.MemoryBase, h.PrefetchableBase));
+    }
+
+    [Fact]
     public void Decode_SecondaryStatusAndBridgeControl_ReadAsRaw()
     {
         BridgeHeader h = Decode(TestSpaces.Bridge().Set16(0x1E, 0x2280).Set16(0x3E, ConfigOffsets.BridgeControlSecondaryBusReset));

@@ -15,7 +15,10 @@ public sealed record BridgeHeader(
     ushort SecondaryStatus,
     ushort BridgeControl)
 {
-    /// <summary>Decodes the bridge fields; a window whose base exceeds its limit is closed (null).</summary>
+    /// <summary>
+    /// Decodes the bridge fields. A window whose base exceeds its limit is closed (null); so is one
+    /// based at address 0, which firmware leaves after reset and never assigns.
+    /// </summary>
     public static BridgeHeader Decode(ConfigSpace c)
     {
         byte ioBaseReg = c.Read8(ConfigOffsets.IoBase);
@@ -38,8 +41,8 @@ public sealed record BridgeHeader(
             c.Read8(ConfigOffsets.SecondaryBus),
             c.Read8(ConfigOffsets.SubordinateBus),
             c.Read8(ConfigOffsets.SecondaryLatency),
-            ioBase <= ioLimit && (ioBaseReg | ioLimitReg) != 0 ? ioBase : null,
-            ioBase <= ioLimit && (ioBaseReg | ioLimitReg) != 0 ? ioLimit : null,
+            ioBase <= ioLimit && ioBase != 0 ? ioBase : null,
+            ioBase <= ioLimit && ioBase != 0 ? ioLimit : null,
             memBase <= memLimit && memBase != 0 ? memBase : null,
             memBase <= memLimit && memBase != 0 ? memLimit : null,
             pBase <= pLimit && pBase != 0 ? pBase : null,
