@@ -27,7 +27,6 @@ public sealed class HostFunction
         ResetMethods = resetMethods;
         NumaNode = numaNode;
         Parent = parent;
-        KnownRegisters = knownRegisters;
         Model = model;
         var sizes = new Dictionary<int, ulong>();
         foreach (BarResource r in resources)
@@ -40,6 +39,7 @@ public sealed class HostFunction
 
         ulong? romSize = resources.FirstOrDefault(r => r.Index == BarResource.RomIndex)?.Size;
         Decoded = DecodedFunction.Decode(config, sizes, romSize is 0 ? null : romSize);
+        KnownRegisters = [.. knownRegisters, .. CapabilityRegisterRanges.From(Decoded)];
     }
 
     /// <summary>The function's address.</summary>
@@ -69,7 +69,7 @@ public sealed class HostFunction
     /// <summary>The upstream bridge, or null on a root bus.</summary>
     public PciAddress? Parent { get; }
 
-    /// <summary>Register ranges inside the BARs that are known to hold device registers.</summary>
+    /// <summary>Register ranges inside the BARs known to hold device registers: those given (a device model's map) and those its capabilities reveal.</summary>
     public IReadOnlyList<RegisterRange> KnownRegisters { get; }
 
     /// <summary>Simulated device model name, for simulated hosts.</summary>

@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Passage.Host.Inventory;
 using Passage.Pci;
-using Passage.Pci.Decoding;
 
 namespace Passage.Host.Linux;
 
@@ -123,7 +122,7 @@ public sealed class SysfsHostReader
                 resetMethods: ParseResetMethods(ReadText(Path.Combine(entry, "reset_method"))),
                 numaNode: ParseNumaNode(ReadText(Path.Combine(entry, "numa_node"))),
                 parent: parent == address ? null : parent,
-                knownRegisters: CapabilityRegisterRanges.From(DecodedFunction.Decode(config)));
+                knownRegisters: []);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
