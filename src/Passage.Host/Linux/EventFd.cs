@@ -248,7 +248,6 @@ public sealed class EventFd : IDisposable
         lock (_waitersLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _waiters.Add(waiter);
             if (!_pollerArmed)
             {
                 // One-shot and level-triggered: arming when the counter is already non-zero
@@ -256,6 +255,8 @@ public sealed class EventFd : IDisposable
                 _pollerKey = EventFdPoller.Shared.Arm(this, _handle, _pollerKey);
                 _pollerArmed = true;
             }
+
+            _waiters.Add(waiter);
         }
 
         await using CancellationTokenRegistration registration = cancellationToken.Register(() =>

@@ -175,6 +175,45 @@ public sealed class EventFdTests
     }
 
     [Fact]
+    public async Task ReadAsync_TwoWaiters_EachSignalIsReadOnce()
+    {
+        CancellationToken token = TestContext.Current.CancellationToken;
+        using EventFd eventFd = EventFd.Create();
+        Task<ulong> first = eventFd.ReadAsync(token).AsTask();
+        Task<ulong> second = eventFd.ReadAsync(token).AsTask();
+
+        eventFd.Signal(1);
+        Task<ulong> done = await Task.WhenAny(first, second);
+        Task<ulong> other = done == first ? second : first;
+        ulong firstCount = await done;
+        eventFd.Signal(2);
+        ulong secondCount = await other;
+
+        Assert.Equal(1ul, firstCount);
+        Assert.Equal(2ul, secondCount);
+        Assert.False(eventFd.TryRead(out _));
+    }
+
+    [Fact]
+    public void SignalAndTryRead_Warm_DoNotAllocate()
+    {
+        using EventFd eventFd = EventFd.Create();
+        eventFd.Signal();
+        Assert.True(eventFd.TryRead(out _));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            eventFd.Signal();
+            _ = eventFd.TryRead(out _);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void FromDuplicate_SharesTheKernelObject()
     {
         using EventFd original = EventFd.Create();

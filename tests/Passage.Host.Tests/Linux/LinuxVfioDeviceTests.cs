@@ -80,6 +80,27 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     }
 
     [Fact]
+    public void ReadAndWrite_Warm_DoNotAllocate()
+    {
+        using MemFdMemory backing = MemFdMemory.Create(BackingSize);
+        using LinuxVfioDevice device = OverMemFd(backing);
+        Span<byte> data = stackalloc byte[4];
+        Assert.Equal(Errno.None, device.Write(0, 0, data));
+        Assert.Equal(Errno.None, device.Read(0, 0, data));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            _ = device.Write(0, 0x20, data);
+            _ = device.Read(VfioRegion.Config, 0, data);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Read_Config_ReadsAtTheConfigRegionOffset()
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
