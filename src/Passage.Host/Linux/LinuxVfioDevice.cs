@@ -31,17 +31,18 @@ public sealed class LinuxVfioDevice : IHostDevice
     private const int MaxHandshakes = 4;
 
     private readonly FileDescriptorHandle _device;
+    private readonly IVfioDeviceControl _control;
     private readonly FileDescriptorHandle? _group;
     private readonly FileDescriptorHandle? _container;
     private readonly RegionInfo?[] _regions;
     private readonly Lock _controlLock = new();
 
-    /// <summary>Wraps an already open device fd; for the bring-up path and for tests.</summary>
-    internal LinuxVfioDevice(string name, int groupId, FileDescriptorHandle device, FileDescriptorHandle? group, FileDescriptorHandle? container, DeviceInfo info, RegionInfo?[] regions)
+    private LinuxVfioDevice(string name, int groupId, FileDescriptorHandle device, IVfioDeviceControl control, FileDescriptorHandle? group, FileDescriptorHandle? container, DeviceInfo info, RegionInfo?[] regions)
     {
         Name = name;
         GroupId = groupId;
         _device = device;
+        _control = control;
         _group = group;
         _container = container;
         Info = info;
@@ -112,15 +113,7 @@ public sealed class LinuxVfioDevice : IHostDevice
             SetContainer(group, container, name, groupId);
             SetIommu(container, name, groupId);
             device = GetDeviceFd(group, name);
-            DeviceInfo info = QueryDeviceInfo(device, name);
-            var regions = new RegionInfo?[info.NumRegions];
-            for (int i = 0; i < regions.Length; i++)
-            {
-                // Regions a device does not have (VGA on most) answer EINVAL.
-                regions[i] = QueryRegionInfo(device, name, i, out Errno errno) ?? (errno == Errno.EINVAL ? null : throw RegionError(name, i, errno));
-            }
-
-            return new LinuxVfioDevice(name, groupId, device, group, container, info, regions);
+            return FromDevice(name, groupId, device, new KernelVfioDeviceControl(device), group, container);
         }
         catch
         {
@@ -129,6 +122,23 @@ public sealed class LinuxVfioDevice : IHostDevice
             container.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Completes an open device: asks for its info and every region's info through
+    /// <paramref name="control"/> and takes ownership of the descriptors.
+    /// </summary>
+    internal static LinuxVfioDevice FromDevice(string name, int groupId, FileDescriptorHandle device, IVfioDeviceControl control, FileDescriptorHandle? group = null, FileDescriptorHandle? container = null)
+    {
+        DeviceInfo info = QueryDeviceInfo(control, name);
+        var regions = new RegionInfo?[info.NumRegions];
+        for (int i = 0; i < regions.Length; i++)
+        {
+            // Regions a device does not have (VGA on most) answer EINVAL.
+            regions[i] = QueryRegionInfo(control, name, i, out Errno errno) ?? (errno == Errno.EINVAL ? null : throw RegionError(name, i, errno));
+        }
+
+        return new LinuxVfioDevice(name, groupId, device, control, group, container, info, regions);
     }
 
     /// <inheritdoc/>
@@ -231,15 +241,12 @@ public sealed class LinuxVfioDevice : IHostDevice
     }
 
     /// <inheritdoc/>
-    public unsafe IrqInfo GetIrqInfo(int index)
+    public IrqInfo GetIrqInfo(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var irq = new VfioIrqInfo { Argsz = (uint)sizeof(VfioIrqInfo), Index = (uint)index };
-
-        // Sound: the kernel reads and writes one vfio_irq_info, the local irq, during the call.
-        if (LibC.ioctl(_device, VfioIoctl.DeviceGetIrqInfo, &irq) < 0)
+        var irq = new VfioIrqInfo { Argsz = (uint)Marshal.SizeOf<VfioIrqInfo>(), Index = (uint)index };
+        if (_control.Ioctl(VfioIoctl.DeviceGetIrqInfo, MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref irq, 1)), out Errno errno) < 0)
         {
-            Errno errno = LibC.LastErrno();
             throw new HostDeviceException(errno, $"VFIO_DEVICE_GET_IRQ_INFO({index}) on {Name} failed: {LibC.Describe(errno)}");
         }
 
@@ -247,7 +254,7 @@ public sealed class LinuxVfioDevice : IHostDevice
     }
 
     /// <inheritdoc/>
-    public unsafe int SetIrqs(int index, uint start, uint count, IrqSetFlags flags, ReadOnlySpan<byte> data)
+    public int SetIrqs(int index, uint start, uint count, IrqSetFlags flags, ReadOnlySpan<byte> data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         int total = IrqSetHeaderSize + data.Length;
@@ -261,18 +268,14 @@ public sealed class LinuxVfioDevice : IHostDevice
             data.CopyTo(buffer[IrqSetHeaderSize..]);
 
             int result;
+            Errno errno;
             lock (_controlLock)
             {
-                fixed (byte* argument = buffer)
-                {
-                    // Sound: the kernel reads argsz bytes, exactly the pinned buffer's length.
-                    result = LibC.ioctl(_device, VfioIoctl.DeviceSetIrqs, argument);
-                }
+                result = _control.Ioctl(VfioIoctl.DeviceSetIrqs, buffer, out errno);
             }
 
             if (result < 0)
             {
-                Errno errno = LibC.LastErrno();
                 throw new HostDeviceException(errno, $"VFIO_DEVICE_SET_IRQS(index {index}, start {start}, count {count}, flags {flags}) on {Name} failed: {LibC.Describe(errno)}");
             }
 
@@ -293,12 +296,15 @@ public sealed class LinuxVfioDevice : IHostDevice
     {
         lock (_controlLock)
         {
-            Ioctl(_device, VfioIoctl.DeviceReset, 0, Name, "VFIO_DEVICE_RESET");
+            if (_control.Ioctl(VfioIoctl.DeviceReset, 0, out Errno errno) < 0)
+            {
+                throw new HostDeviceException(errno, $"VFIO_DEVICE_RESET on {Name} failed: {LibC.Describe(errno)}");
+            }
         }
     }
 
     /// <inheritdoc/>
-    public unsafe HotResetInfo GetHotResetInfo()
+    public HotResetInfo GetHotResetInfo()
     {
         uint capacity = 8;
         for (int attempt = 0; attempt < MaxHandshakes; attempt++)
@@ -306,17 +312,10 @@ public sealed class LinuxVfioDevice : IHostDevice
             int size = HotResetHeaderSize + (int)(capacity * DependentDeviceSize);
             byte[] buffer = new byte[size];
             MemoryMarshal.Write(buffer, new VfioPciHotResetInfo { Argsz = (uint)size });
-            int result;
-            fixed (byte* argument = buffer)
-            {
-                // Sound: the kernel writes at most argsz bytes, the pinned array's length.
-                result = LibC.ioctl(_device, VfioIoctl.DeviceGetPciHotResetInfo, argument);
-            }
-
+            int result = _control.Ioctl(VfioIoctl.DeviceGetPciHotResetInfo, buffer, out Errno errno);
             VfioPciHotResetInfo header = MemoryMarshal.Read<VfioPciHotResetInfo>(buffer);
             if (result < 0)
             {
-                Errno errno = LibC.LastErrno();
                 if (errno == Errno.ENOSPC && header.Count > capacity && header.Count <= MaxHotResetDevices)
                 {
                     capacity = header.Count;
@@ -345,7 +344,7 @@ public sealed class LinuxVfioDevice : IHostDevice
     }
 
     /// <inheritdoc/>
-    public unsafe void HotReset(HotResetProof proof)
+    public void HotReset(HotResetProof proof)
     {
         ArgumentNullException.ThrowIfNull(proof);
         int count = proof.GroupFds.Count;
@@ -359,16 +358,8 @@ public sealed class LinuxVfioDevice : IHostDevice
 
         lock (_controlLock)
         {
-            int result;
-            fixed (byte* argument = buffer)
+            if (_control.Ioctl(VfioIoctl.DevicePciHotReset, buffer, out Errno errno) < 0)
             {
-                // Sound: the kernel reads argsz bytes, the pinned array's length.
-                result = LibC.ioctl(_device, VfioIoctl.DevicePciHotReset, argument);
-            }
-
-            if (result < 0)
-            {
-                Errno errno = LibC.LastErrno();
                 throw new HostDeviceException(errno, $"VFIO_DEVICE_PCI_HOT_RESET on {Name} with {count} group fds failed: {LibC.Describe(errno)}");
             }
         }
@@ -401,7 +392,7 @@ public sealed class LinuxVfioDevice : IHostDevice
         return new RegionInfo(index, flags, raw.Size, raw.Offset, caps.SparseAreas ?? [], caps.MsixMappable, caps.Type);
     }
 
-    private static unsafe RegionInfo? QueryRegionInfo(FileDescriptorHandle device, string name, int index, out Errno errno)
+    private static RegionInfo? QueryRegionInfo(IVfioDeviceControl control, string name, int index, out Errno errno)
     {
         if (index < 0)
         {
@@ -414,16 +405,8 @@ public sealed class LinuxVfioDevice : IHostDevice
         {
             byte[] buffer = new byte[size];
             MemoryMarshal.Write(buffer, new VfioRegionInfo { Argsz = (uint)size, Index = (uint)index });
-            int result;
-            fixed (byte* argument = buffer)
+            if (control.Ioctl(VfioIoctl.DeviceGetRegionInfo, buffer, out errno) < 0)
             {
-                // Sound: the kernel writes at most argsz bytes, the pinned array's length.
-                result = LibC.ioctl(device, VfioIoctl.DeviceGetRegionInfo, argument);
-            }
-
-            if (result < 0)
-            {
-                errno = LibC.LastErrno();
                 return null;
             }
 
@@ -441,7 +424,7 @@ public sealed class LinuxVfioDevice : IHostDevice
             }
 
             errno = Errno.None;
-            return DecodeRegionInfo(index, buffer.AsSpan(0, (int)Math.Max(raw.Argsz, (uint)sizeof(VfioRegionInfo))), name);
+            return DecodeRegionInfo(index, buffer.AsSpan(0, (int)Math.Max(raw.Argsz, (uint)Marshal.SizeOf<VfioRegionInfo>())), name);
         }
 
         errno = Errno.EIO;
@@ -569,14 +552,11 @@ public sealed class LinuxVfioDevice : IHostDevice
         return new FileDescriptorHandle(fd);
     }
 
-    private static unsafe DeviceInfo QueryDeviceInfo(FileDescriptorHandle device, string name)
+    private static DeviceInfo QueryDeviceInfo(IVfioDeviceControl control, string name)
     {
-        var info = new VfioDeviceInfo { Argsz = (uint)sizeof(VfioDeviceInfo) };
-
-        // Sound: the kernel writes at most argsz (24) bytes into the local info.
-        if (LibC.ioctl(device, VfioIoctl.DeviceGetInfo, &info) < 0)
+        var info = new VfioDeviceInfo { Argsz = (uint)Marshal.SizeOf<VfioDeviceInfo>() };
+        if (control.Ioctl(VfioIoctl.DeviceGetInfo, MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref info, 1)), out Errno errno) < 0)
         {
-            Errno errno = LibC.LastErrno();
             throw new HostDeviceException(errno, $"VFIO_DEVICE_GET_INFO on {name} failed: {LibC.Describe(errno)}");
         }
 
