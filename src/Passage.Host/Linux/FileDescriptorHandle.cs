@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+namespace Passage.Host.Linux;
+
+/// <summary>Owns one Linux file descriptor and closes it on release.</summary>
+public sealed class FileDescriptorHandle : SafeHandle
+{
+    /// <summary>Creates an invalid handle (the marshaller fills it in).</summary>
+    public FileDescriptorHandle()
+        : base(invalidHandleValue: -1, ownsHandle: true)
+    {
+    }
+
+    /// <summary>Takes ownership of <paramref name="fd"/> (or wraps it without owning it).</summary>
+    public FileDescriptorHandle(int fd, bool ownsHandle = true)
+        : base(invalidHandleValue: -1, ownsHandle) => SetHandle(fd);
+
+    /// <inheritdoc/>
+    public override bool IsInvalid => (int)handle < 0;
+
+    /// <summary>The descriptor number; valid only while the handle is open.</summary>
+    public int Fd => (int)handle;
+
+    /// <inheritdoc/>
+    protected override bool ReleaseHandle() =>
+        // close(2) releases the descriptor even when it reports EINTR on Linux, so it is never retried.
+        LibC.close((int)handle) == 0;
+}
