@@ -50,7 +50,8 @@ public sealed partial class SimFunction
 
     /// <summary>
     /// Injects an error of <paramref name="severity"/>: correctable as Receiver Error (bit 0);
-    /// uncorrectable as the first defined uncorrectable bit whose Severity bit matches. Returns
+    /// uncorrectable as the lowest defined uncorrectable bit above bit 0 whose Severity bit matches
+    /// (with the default severities: Data Link Protocol for fatal, Poisoned TLP for non-fatal). Returns
     /// the severity signalled to the sink, or null when the error was masked, not reported, or
     /// no bit has that severity.
     /// </summary>
@@ -63,7 +64,8 @@ public sealed partial class SimFunction
 
         uint severities = _aer < 0 ? AerCapability.DefaultSeverity : _config.Read(_aer + AerCapability.UncorrectableSeverityOffset, 4);
         bool fatal = severity == AerSeverity.Fatal;
-        for (int bit = 0; bit < 32; bit++)
+        // Bit 0 (formerly Training Error) is undefined in current specifications; start above it.
+        for (int bit = 1; bit < 32; bit++)
         {
             if ((AerCapability.UncorrectableDefined & (1u << bit)) != 0 && ((severities & (1u << bit)) != 0) == fatal)
             {
