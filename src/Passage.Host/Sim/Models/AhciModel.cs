@@ -10,6 +10,7 @@ namespace Passage.Host.Sim.Models;
 /// only (32-bit, 16 vectors), reset through Advanced Features FLR. Function 2 of the PCH's
 /// multi-function device 00:1f, which has no ACS, so it shares its IOMMU group with the LPC bridge
 /// and the SMBus controller.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits in the ABAR's vendor-specific registers at BAR5+0xA0; its DOORBELL raises MSI, or INTx when MSI is off.
 /// </summary>
 public static class AhciModel
 {

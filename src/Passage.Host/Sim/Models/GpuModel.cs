@@ -10,6 +10,7 @@ namespace Passage.Host.Sim.Models;
 /// one slot. Neither has FLR; the GPU's PM reset is quirked off (AMD VGA, <c>NO_PM_RESET</c>) and
 /// the audio function sets No_Soft_Reset, so only a bus reset reaches them, and it takes both.
 /// Both implement ACS, so each function gets an IOMMU group of its own.
+/// Simulation control blocks (DOORBELL, SCRATCH, INTX_ACK, counters): graphics at BAR5+0x3F000, audio at BAR0+0x3F00.
 /// </summary>
 public static class GpuModel
 {

@@ -8,6 +8,7 @@ namespace Passage.Host.Sim.Models;
 /// <summary>
 /// Intel I210 Gigabit NIC (8086:1533): PCIe with FLR, MSI-X in a BAR of its own (BAR3, table at
 /// 0, PBA at 0x2000), so every MSI-X page is isolated. The NIC of seed 000's dead-after-reboot case.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits at BAR0+0x1F000.
 /// </summary>
 public static class NicModel
 {

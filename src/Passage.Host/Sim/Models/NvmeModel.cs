@@ -8,6 +8,7 @@ namespace Passage.Host.Sim.Models;
 /// <summary>
 /// Samsung 970 EVO Plus NVMe SSD (144d:a808): FLR, 33 MSI-X vectors (admin + 32 I/O queues),
 /// table at BAR0+0x3000 and PBA at BAR0+0x2000, each alone in its 4 KiB page.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits at BAR0+0xF00.
 /// </summary>
 public static class NvmeModel
 {

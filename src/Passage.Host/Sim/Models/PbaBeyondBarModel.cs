@@ -9,6 +9,7 @@ namespace Passage.Host.Sim.Models;
 /// A Chelsio T5 virtual function as its firmware presents it (1425:5803): the MSI-X capability
 /// places the PBA at BAR2+0x8000, beyond the 8 KiB BAR — the defect QEMU works around with a
 /// device quirk. Without a fixup its interrupt state cannot be emulated safely.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits at BAR0+0xF00.
 /// </summary>
 public static class PbaBeyondBarModel
 {

@@ -4,7 +4,11 @@ using Passage.Pci;
 
 namespace Passage.Host.Sim.Models;
 
-/// <summary>Intel ICH9 SMBus controller (8086:2930): a host-owned function of 00:1f with no reset method.</summary>
+/// <summary>
+/// Intel ICH9 SMBus controller (8086:2930): a host-owned function of 00:1f with no reset method.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits at BAR0+0xE0; with no
+/// MSI its DOORBELL raises INTx.
+/// </summary>
 public static class SmbusModel
 {
     /// <summary>The model.</summary>

@@ -9,6 +9,7 @@ namespace Passage.Host.Sim.Models;
 /// Intel Wi-Fi 6E AX210 (8086:2725): its MSI-X table sits at BAR0+0x2000 and control registers at
 /// BAR0+0x2800 share that 4 KiB page — the layout that made such cards unusable under Xen until
 /// accesses beside the table were forwarded (seed 003).
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) is those control registers.
 /// </summary>
 public static class WifiModel
 {

@@ -184,6 +184,15 @@ public sealed partial class SimFunction
     {
         int state = PowerState;
         int old = _powerState;
+        PowerManagementCapability pm = Function.Decoded.PowerManagement!;
+        if ((state == 1 && !pm.D1Support) || (state == 2 && !pm.D2Support))
+        {
+            // An unsupported state is not entered; the field keeps the current one.
+            int pmcsr = _pm + PowerManagementCapability.ControlStatusOffset;
+            _config.Set(pmcsr, 2, (_config.Read(pmcsr, 2) & ~(uint)PowerManagementCapability.PowerStateMask) | (uint)old);
+            return;
+        }
+
         _powerState = state;
         // D3hot → D0 resets the function unless No_Soft_Reset says it keeps its state.
         if (old == 3 && state == 0 && !_noSoftReset)

@@ -10,7 +10,9 @@ namespace Passage.Host.Sim.Runtime;
 /// per-bit rules, its BAR memory with the real MSI-X table and PBA, its interrupt output,
 /// resets with their costs on the <see cref="VirtualClock"/>, and injectable faults.
 /// Bad accesses (size, alignment, range) read all ones and writes are dropped; nothing here throws
-/// on the access paths.
+/// on the access paths. BAR accesses are not gated by Command's decode bits: the device policy
+/// layer blocks them, as vfio-pci does, and a mapped BAR could not be gated anyway. Not thread-safe:
+/// callers serialise access (the policy layer holds the device lock).
 /// </summary>
 public sealed partial class SimFunction
 {
