@@ -1,4 +1,5 @@
 using Passage.Host.Inventory;
+using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 
 namespace Passage.Host.Sim;
@@ -39,6 +40,9 @@ public sealed class SimDeviceModel
 
     /// <summary>Where the model's registers live inside its BARs (its documented register map).</summary>
     public IReadOnlyList<RegisterRange> Registers { get; init; } = [];
+
+    /// <summary>Where the simulation control block (doorbell, scratch, counters) lives, or null (bridges, functions without BARs).</summary>
+    public SimControlBlock? ControlBlock { get; init; }
 
     /// <summary>Whether Linux quirks the model as unable to reset through PM (e.g. AMD GPUs, <c>NO_PM_RESET</c>).</summary>
     public bool NoPmResetQuirk { get; init; }

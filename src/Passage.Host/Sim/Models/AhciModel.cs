@@ -1,4 +1,5 @@
 using Passage.Host.Inventory;
+using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 
@@ -9,6 +10,7 @@ namespace Passage.Host.Sim.Models;
 /// only (32-bit, 16 vectors), reset through Advanced Features FLR. Function 2 of the PCH's
 /// multi-function device 00:1f, which has no ACS, so it shares its IOMMU group with the LPC bridge
 /// and the SMBus controller.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits in the ABAR's vendor-specific registers at BAR5+0xA0; its DOORBELL raises MSI, or INTx when MSI is off.
 /// </summary>
 public static class AhciModel
 {
@@ -25,6 +27,7 @@ public static class AhciModel
             new SimBar(3, BarKind.Io, 4), new SimBar(4, BarKind.Io, 32), new SimBar(5, BarKind.Mem32, 2048),
         ],
         Registers = [new RegisterRange(5, 0, 2048, "AHCI HBA registers (ABAR)")],
+        ControlBlock = new SimControlBlock(5, 0xA0),
         Build = (config, options) => config
             .Identity(0x8086, 0x2922, 0x010601, revision: 0x02, multiFunction: options.MultiFunction)
             .Subsystem(0x1028, 0x0869)
@@ -34,4 +37,7 @@ public static class AhciModel
             .Capability(0xA8, CapabilityId.Sata, CapabilityLayouts.Sata())
             .Capability(0xB0, CapabilityId.AdvancedFeatures, CapabilityLayouts.AdvancedFeatures()),
     };
+
+    /// <summary>The simulation registers (DOORBELL, SCRATCH, INTX_ACK, counters) at ABAR (BAR5)+0xA0, the HBA's vendor-specific registers; DOORBELL raises MSI, or INTx when MSI is off.</summary>
+    public static IReadOnlyList<SimRegister> SimulationRegisters => Definition.ControlBlock!.Registers;
 }

@@ -1,4 +1,5 @@
 using Passage.Host.Inventory;
+using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 
@@ -9,6 +10,7 @@ namespace Passage.Host.Sim.Models;
 /// one slot. Neither has FLR; the GPU's PM reset is quirked off (AMD VGA, <c>NO_PM_RESET</c>) and
 /// the audio function sets No_Soft_Reset, so only a bus reset reaches them, and it takes both.
 /// Both implement ACS, so each function gets an IOMMU group of its own.
+/// Simulation control blocks (DOORBELL, SCRATCH, INTX_ACK, counters): graphics at BAR5+0x3F000, audio at BAR0+0x3F00.
 /// </summary>
 public static class GpuModel
 {
@@ -35,6 +37,7 @@ public static class GpuModel
             new RegisterRange(5, 0, 256 * 1024, "MMIO registers"),
         ],
         NoPmResetQuirk = true,
+        ControlBlock = new SimControlBlock(5, 0x3F000),
         Build = (config, options) => config
             .Identity(0x1002, 0x67DF, 0x030000, revision: 0xE7, multiFunction: options.MultiFunction)
             .Subsystem(0x1DA2, 0xE366)
@@ -53,6 +56,9 @@ public static class GpuModel
             .ExtendedCapability(0x328, ExtendedCapabilityId.Ari, 1, CapabilityLayouts.Ari(1)),
     };
 
+    /// <summary>The simulation registers (DOORBELL, SCRATCH, INTX_ACK, counters) at BAR5+0x3F000, at the top of the MMIO register BAR.</summary>
+    public static IReadOnlyList<SimRegister> GraphicsRegisters => Graphics.ControlBlock!.Registers;
+
     /// <summary>Function 1: the HDMI audio controller.</summary>
     public static readonly SimDeviceModel Audio = new()
     {
@@ -61,6 +67,7 @@ public static class GpuModel
         DefaultDriver = "snd_hda_intel",
         Bars = [new SimBar(0, BarKind.Mem64, 16 * 1024)],
         Registers = [new RegisterRange(0, 0, 16 * 1024, "HD audio controller registers")],
+        ControlBlock = new SimControlBlock(0, 0x3F00),
         Build = (config, options) => config
             .Identity(0x1002, 0xAAF0, 0x040300, revision: 0x00, multiFunction: options.MultiFunction)
             .Subsystem(0x1DA2, 0xAAF0)
@@ -74,4 +81,7 @@ public static class GpuModel
             .ExtendedCapability(0x2A0, ExtendedCapabilityId.Acs, 1, CapabilityLayouts.Acs(AcsFlags))
             .ExtendedCapability(0x328, ExtendedCapabilityId.Ari, 1, CapabilityLayouts.Ari(0)),
     };
+
+    /// <summary>The simulation registers (DOORBELL, SCRATCH, INTX_ACK, counters) at BAR0+0x3F00, at the top of the HD audio register BAR.</summary>
+    public static IReadOnlyList<SimRegister> AudioRegisters => Audio.ControlBlock!.Registers;
 }

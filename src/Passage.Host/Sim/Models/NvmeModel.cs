@@ -1,4 +1,5 @@
 using Passage.Host.Inventory;
+using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 
@@ -7,6 +8,7 @@ namespace Passage.Host.Sim.Models;
 /// <summary>
 /// Samsung 970 EVO Plus NVMe SSD (144d:a808): FLR, 33 MSI-X vectors (admin + 32 I/O queues),
 /// table at BAR0+0x3000 and PBA at BAR0+0x2000, each alone in its 4 KiB page.
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) sits at BAR0+0xF00.
 /// </summary>
 public static class NvmeModel
 {
@@ -21,6 +23,7 @@ public static class NvmeModel
         DefaultDriver = "nvme",
         Bars = [new SimBar(0, BarKind.Mem64, 16 * 1024)],
         Registers = [new RegisterRange(0, 0x0000, 0x1000, "controller registers"), new RegisterRange(0, 0x1000, 8 * Vectors, "submission/completion queue doorbells")],
+        ControlBlock = new SimControlBlock(0, 0x0F00),
         Build = (config, options) => config
             .Identity(0x144D, 0xA808, 0x010802, revision: 0x00, multiFunction: options.MultiFunction)
             .Subsystem(0x144D, 0xA801)
@@ -36,4 +39,7 @@ public static class NvmeModel
             .ExtendedCapability(0x188, ExtendedCapabilityId.Ltr, 1, CapabilityLayouts.Ltr())
             .ExtendedCapability(0x190, ExtendedCapabilityId.L1PmSubstates, 1, CapabilityLayouts.L1PmSubstates()),
     };
+
+    /// <summary>The simulation registers (DOORBELL, SCRATCH, INTX_ACK, counters) at BAR0+0xF00, in the vendor-specific end of the controller register page.</summary>
+    public static IReadOnlyList<SimRegister> SimulationRegisters => Definition.ControlBlock!.Registers;
 }

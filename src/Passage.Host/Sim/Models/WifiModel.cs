@@ -1,4 +1,5 @@
 using Passage.Host.Inventory;
+using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 
@@ -8,6 +9,7 @@ namespace Passage.Host.Sim.Models;
 /// Intel Wi-Fi 6E AX210 (8086:2725): its MSI-X table sits at BAR0+0x2000 and control registers at
 /// BAR0+0x2800 share that 4 KiB page — the layout that made such cards unusable under Xen until
 /// accesses beside the table were forwarded (seed 003).
+/// The simulation control block (DOORBELL, SCRATCH, INTX_ACK, counters) is those control registers.
 /// </summary>
 public static class WifiModel
 {
@@ -25,6 +27,7 @@ public static class WifiModel
         DefaultDriver = "iwlwifi",
         Bars = [new SimBar(0, BarKind.Mem64, 16 * 1024)],
         Registers = [new RegisterRange(0, 0x0000, 0x2000, "CSR registers"), new RegisterRange(0, ControlRegisters, 0x100, "control registers")],
+        ControlBlock = new SimControlBlock(0, ControlRegisters),
         Build = (config, options) => config
             .Identity(0x8086, 0x2725, 0x028000, revision: 0x1A, multiFunction: options.MultiFunction)
             .Subsystem(0x8086, 0x0024)
@@ -37,4 +40,7 @@ public static class WifiModel
             .ExtendedCapability(0x14C, ExtendedCapabilityId.Ltr, 1, CapabilityLayouts.Ltr())
             .ExtendedCapability(0x154, ExtendedCapabilityId.L1PmSubstates, 1, CapabilityLayouts.L1PmSubstates()),
     };
+
+    /// <summary>The simulation registers (DOORBELL, SCRATCH, INTX_ACK, counters) at BAR0+0x2800, the control registers that share the MSI-X table page.</summary>
+    public static IReadOnlyList<SimRegister> SimulationRegisters => Definition.ControlBlock!.Registers;
 }
