@@ -206,9 +206,15 @@ public sealed class SimFunctionConfigTests
 
     [Theory]
     [InlineData("0000:05:00.0")] // NIC: No_Soft_Reset set, read-only
+    [InlineData("0000:06:00.0")] // NVMe: No_Soft_Reset set
     [InlineData("0000:02:00.0")] // Wi-Fi: No_Soft_Reset clear
+    [InlineData("0000:01:00.0")] // GPU
+    [InlineData("0000:01:00.1")] // GPU audio: No_Soft_Reset set
     [InlineData("0000:00:1f.2")] // AHCI: conventional
-    [InlineData("0000:00:01.0")] // root port
+    [InlineData("0000:00:01.0")] // CPU root port
+    [InlineData("0000:00:1c.0")] // PCH root port
+    [InlineData("0000:03:00.0")] // switch upstream port
+    [InlineData("0000:04:08.0")] // switch downstream port
     public void WriteConfig_Pmcsr_OnlyStateAndPmeEnableStick(string address)
     {
         SimFunction f = SimLab.Function(address);
@@ -224,8 +230,14 @@ public sealed class SimFunctionConfigTests
     [Theory]
     [InlineData("0000:00:1f.2", 0x0008)] // AHCI: 32-bit, 16 vectors capable
     [InlineData("0000:05:00.0", 0x0180)] // NIC: 64-bit with per-vector masking
+    [InlineData("0000:06:00.0", 0x018A)] // NVMe: 64-bit, masking, 32 vectors capable
     [InlineData("0000:01:00.0", 0x0080)] // GPU: 64-bit
-    [InlineData("0000:00:01.0", 0x0000)] // root port: 32-bit
+    [InlineData("0000:01:00.1", 0x0080)] // GPU audio: 64-bit
+    [InlineData("0000:02:00.0", 0x0080)] // Wi-Fi: 64-bit
+    [InlineData("0000:00:01.0", 0x0000)] // CPU root port: 32-bit
+    [InlineData("0000:00:1c.0", 0x0000)] // PCH root port: 32-bit
+    [InlineData("0000:03:00.0", 0x0180)] // switch upstream: 64-bit with masking
+    [InlineData("0000:04:08.0", 0x0180)] // switch downstream: 64-bit with masking
     public void WriteConfig_MsiControlAllOnes_SetsEnableAndMmeOnly(string address, int readOnly)
     {
         SimFunction f = SimLab.Function(address);
@@ -264,7 +276,13 @@ public sealed class SimFunctionConfigTests
 
     [Theory]
     [InlineData("0000:05:00.0")] // NIC
+    [InlineData("0000:06:00.0")] // NVMe
+    [InlineData("0000:02:00.0")] // Wi-Fi
+    [InlineData("0000:07:00.0")] // T5 VF
     [InlineData("0000:01:00.0")] // GPU (no FLR)
+    [InlineData("0000:01:00.1")] // GPU audio (no FLR)
+    [InlineData("0000:00:01.0")] // root port
+    [InlineData("0000:03:00.0")] // switch upstream port
     [InlineData("0000:04:08.0")] // downstream port
     public void WriteConfig_DeviceControl_InitiateFlrReadsZero(string address)
     {
@@ -299,7 +317,10 @@ public sealed class SimFunctionConfigTests
 
     [Theory]
     [InlineData("0000:05:00.0", 0x01C3)] // endpoint: ASPM, common clock, extended synch, clock PM
+    [InlineData("0000:06:00.0", 0x01C3)] // NVMe
+    [InlineData("0000:01:00.0", 0x01C3)] // GPU (legacy endpoint)
     [InlineData("0000:00:01.0", 0x0FD3)] // root port adds link disable and bandwidth interrupts; retrain reads 0
+    [InlineData("0000:04:08.0", 0x0FD3)] // downstream port likewise
     public void WriteConfig_LinkControlAllOnes_KeepsWritableBits(string address, int writable)
     {
         SimFunction f = SimLab.Function(address);
@@ -334,6 +355,41 @@ public sealed class SimFunctionConfigTests
         int offset = nvme.Function.Decoded.Aer!.Offset + register;
         nvme.WriteConfig(offset, 4, 0xFFFF_FFFF);
         Assert.Equal(expected, nvme.ReadConfig(offset, 4));
+    }
+
+    [Theory]
+    [InlineData("0000:00:01.0")] // CPU root port
+    [InlineData("0000:00:1c.0")] // PCH root port
+    [InlineData("0000:01:00.0")] // GPU
+    [InlineData("0000:01:00.1")] // GPU audio
+    [InlineData("0000:02:00.0")] // Wi-Fi
+    [InlineData("0000:03:00.0")] // switch upstream port
+    [InlineData("0000:04:08.0")] // switch downstream port
+    [InlineData("0000:05:00.0")] // NIC
+    [InlineData("0000:06:00.0")] // NVMe
+    public void WriteConfig_AerMasksAndSeverity_KeepOnlyDefinedBits(string address)
+    {
+        SimFunction f = SimLab.Function(address);
+        int aer = f.Function.Decoded.Aer!.Offset;
+        Assert.Equal(AerCapability.DefaultSeverity, f.ReadConfig(aer + AerCapability.UncorrectableSeverityOffset, 4));
+        Assert.Equal(AerCapability.DefaultCorrectableMask, f.ReadConfig(aer + AerCapability.CorrectableMaskOffset, 4));
+        foreach (int register in new[] { AerCapability.UncorrectableMaskOffset, AerCapability.UncorrectableSeverityOffset, AerCapability.CorrectableMaskOffset })
+        {
+            f.WriteConfig(aer + register, 4, 0xFFFF_FFFF);
+        }
+
+        Assert.Equal(AerCapability.UncorrectableDefined, f.ReadConfig(aer + AerCapability.UncorrectableMaskOffset, 4));
+        Assert.Equal(AerCapability.UncorrectableDefined, f.ReadConfig(aer + AerCapability.UncorrectableSeverityOffset, 4));
+        Assert.Equal(AerCapability.CorrectableDefined, f.ReadConfig(aer + AerCapability.CorrectableMaskOffset, 4));
+    }
+
+    [Fact]
+    public void WriteConfig_RootErrorCommand_IsReadWriteOnRootPorts()
+    {
+        SimFunction port = SimLab.Function("0000:00:01.0");
+        int aer = port.Function.Decoded.Aer!.Offset;
+        port.WriteConfig(aer + AerCapability.RootCommandOffset, 4, 0xFFFF_FFFF);
+        Assert.Equal(0x7u, port.ReadConfig(aer + AerCapability.RootCommandOffset, 4));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed partial class SimFunction
                     throw new HostDeviceException(Errno.ENOTTY, $"{Address}: no parent bridge to reset");
                 }
 
-                return Host.SecondaryBusReset(parent) with { Method = ResetMethodNames.Bus };
+                return Host.SecondaryBusReset(parent);
             default:
                 throw new HostDeviceException(Errno.ENOTTY, $"{Address}: reset method '{method}' is not simulated");
         }
