@@ -46,6 +46,17 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     }
 
     [Fact]
+    public void Open_ContainerThatIsNotVfio_ReportsTheFailedIoctl()
+    {
+        File.WriteAllText(Path.Combine(_temp, "vfio"), "");
+
+        var e = Assert.Throws<HostDeviceException>(() => LinuxVfioDevice.Open(PciAddress.Parse("0000:03:00.1"), devRoot: _temp, sysfsRoot: _temp));
+
+        Assert.Equal(Errno.ENOTTY, e.Errno);
+        Assert.Contains("VFIO_GET_API_VERSION for 0000:03:00.1 failed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_RealDeviceBoundToVfioPci_ReportsAPciDevice()
     {
         if (!File.Exists("/dev/vfio/vfio"))
@@ -265,6 +276,19 @@ public sealed class LinuxVfioDeviceTests : IDisposable
 
         Assert.Equal(Errno.ENOMEM, e.Errno);
         Assert.Contains("VFIO_DEVICE_GET_REGION_INFO(0)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromDevice_AbsurdRegionCount_ThrowsEioAndClosesTheFd()
+    {
+        using MemFdMemory backing = MemFdMemory.Create(BackingSize);
+        var kernel = new FakeVfioKernel { NumRegions = uint.MaxValue };
+        FileDescriptorHandle fd = LibC.dup(backing.Fd);
+
+        var e = Assert.Throws<HostDeviceException>(() => LinuxVfioDevice.FromDevice("test", -1, fd, kernel));
+
+        Assert.Equal(Errno.EIO, e.Errno);
+        Assert.True(fd.IsClosed);
     }
 
     [Fact]
