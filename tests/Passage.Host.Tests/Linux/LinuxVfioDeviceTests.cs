@@ -283,7 +283,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
         var kernel = new FakeVfioKernel { NumRegions = uint.MaxValue };
-        FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
 
         var e = Assert.Throws<HostDeviceException>(() => LinuxVfioDevice.FromDevice("test", -1, fd, kernel));
 
@@ -472,7 +472,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     public void KernelControl_OnAMemFd_ReportsEnotty()
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
-        using FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        using FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         var control = new KernelVfioDeviceControl(fd);
         byte[] argument = new byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(argument, 16);
@@ -493,7 +493,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     public void KernelControl_ArgszBeyondTheBuffer_RefusedBeforeTheCall(uint argsz, int length)
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
-        using FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        using FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         var control = new KernelVfioDeviceControl(fd);
         byte[] argument = new byte[length];
         if (length >= 4)
@@ -547,7 +547,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
         kernel.Regions[0] = (ReadWriteMmap, 0x1000, Bar0Offset, []);
         kernel.Regions[2] = (VfioConstants.RegionInfoFlagRead | VfioConstants.RegionInfoFlagMmap, 0x2000, Bar2Offset, bar2Caps ?? []);
         kernel.Regions[VfioRegion.Config] = (VfioConstants.RegionInfoFlagRead | VfioConstants.RegionInfoFlagWrite, 0x100, ConfigOffset, []);
-        FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         Assert.False(fd.IsInvalid);
         return LinuxVfioDevice.FromDevice("test", -1, fd, kernel);
     }
