@@ -544,16 +544,21 @@ public sealed class LinuxVfioDevice : IHostDevice
 
     private static unsafe FileDescriptorHandle GetDeviceFd(FileDescriptorHandle group, string name)
     {
-        byte* text = stackalloc byte[64];
-        var span = new Span<byte>(text, 64);
-        span.Clear();
-        if (Encoding.ASCII.GetBytes(name, span[..^1]) != name.Length)
+        Span<byte> text = stackalloc byte[64];
+        text.Clear();
+        if (name.Length >= text.Length || Encoding.ASCII.GetBytes(name, text[..^1]) != name.Length)
         {
-            throw new HostDeviceException(Errno.EINVAL, $"device name '{name}' is not ASCII");
+            throw new HostDeviceException(Errno.EINVAL, $"device name '{name}' is not a short ASCII name");
         }
 
-        // Sound: the kernel reads a NUL-terminated string from the zeroed 64-byte stack buffer.
-        int fd = LibC.ioctl(group, VfioIoctl.GroupGetDeviceFd, text);
+        int fd;
+        fixed (byte* pointer = text)
+        {
+            // Sound: the kernel reads a NUL-terminated string from the zeroed 64-byte stack buffer,
+            // whose last byte is never written, so the string always ends inside it.
+            fd = LibC.ioctl(group, VfioIoctl.GroupGetDeviceFd, pointer);
+        }
+
         if (fd < 0)
         {
             Errno errno = LibC.LastErrno();
