@@ -64,14 +64,15 @@ public sealed class EventFd : IDisposable
             throw new HostDeviceException(Errno.EBADF, $"cannot duplicate eventfd {fd}: not a descriptor");
         }
 
-        int copy = LibC.fcntl(fd, LibC.FDupfdCloexec, 0);
-        if (copy < 0)
+        FileDescriptorHandle handle = LibC.DuplicateCloseOnExec(fd);
+        if (handle.IsInvalid)
         {
             Errno errno = LibC.LastErrno();
+            handle.Dispose();
             throw new HostDeviceException(errno, $"cannot duplicate eventfd {fd}: {LibC.Describe(errno)}");
         }
 
-        var handle = new FileDescriptorHandle(copy);
+        int copy = handle.Fd;
         try
         {
             if (!IsEventFd(copy))

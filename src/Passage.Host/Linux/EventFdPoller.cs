@@ -54,10 +54,16 @@ internal sealed unsafe class EventFdPoller
             op = LibC.EpollCtlAdd;
         }
 
-        byte* ev = stackalloc byte[16];
-        WriteEvent(new Span<byte>(ev, 16), LibC.EpollIn | LibC.EpollOneshot, key);
-        // Sound: epoll_ctl reads one epoll_event from the 16-byte stack buffer during the call.
-        if (LibC.epoll_ctl(_epoll, op, handle.Fd, ev) != 0)
+        Span<byte> ev = stackalloc byte[16];
+        WriteEvent(ev, LibC.EpollIn | LibC.EpollOneshot, key);
+        int result;
+        fixed (byte* pointer = ev)
+        {
+            // Sound: epoll_ctl reads one epoll_event (12 or 16 bytes) from the 16-byte stack buffer during the call.
+            result = LibC.epoll_ctl(_epoll, op, handle.Fd, pointer);
+        }
+
+        if (result != 0)
         {
             Errno errno = LibC.LastErrno();
             if (op == LibC.EpollCtlAdd)

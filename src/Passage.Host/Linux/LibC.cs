@@ -80,6 +80,7 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int ftruncate(FileDescriptorHandle fd, long length);
 
+    // dup leaves the copy inheritable across exec; Passage duplicates through DuplicateCloseOnExec.
     [LibraryImport("libc", SetLastError = true)]
     public static partial FileDescriptorHandle dup(int oldfd);
 
@@ -98,6 +99,13 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int epoll_wait(FileDescriptorHandle epfd, void* events, int maxevents, int timeout);
+
+    /// <summary>A close-on-exec duplicate of <paramref name="fd"/> (<c>F_DUPFD_CLOEXEC</c>), or an invalid handle with errno set.</summary>
+    public static FileDescriptorHandle DuplicateCloseOnExec(int fd)
+    {
+        int copy = fcntl(fd, FDupfdCloexec, 0);
+        return new FileDescriptorHandle(copy);
+    }
 
     /// <summary>The errno of the last call made through this class, as an <see cref="Errno"/> (unknown numbers are kept).</summary>
     public static Errno LastErrno() => ToErrno(Marshal.GetLastPInvokeError());

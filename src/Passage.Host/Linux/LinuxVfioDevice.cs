@@ -29,6 +29,7 @@ public sealed class LinuxVfioDevice : IHostDevice
     private const int MaxRegionInfoSize = 1 << 20;
     private const uint MaxHotResetDevices = 4096;
     private const int MaxHandshakes = 4;
+    private const uint MaxRegions = 256;
 
     private readonly FileDescriptorHandle _device;
     private readonly IVfioDeviceControl _control;
@@ -76,6 +77,7 @@ public sealed class LinuxVfioDevice : IHostDevice
         FileDescriptorHandle container = OpenNode(containerPath, out Errno containerErrno);
         if (containerErrno != Errno.None)
         {
+            container.Dispose();
             throw containerErrno == Errno.ENOENT
                 ? new HostDeviceException(Errno.ENOENT, $"cannot open {name}: {containerPath} not found: the vfio-pci module is not loaded or this machine has no IOMMU")
                 : new HostDeviceException(containerErrno, $"cannot open {name}: cannot open {containerPath}: {LibC.Describe(containerErrno)}");
@@ -130,15 +132,25 @@ public sealed class LinuxVfioDevice : IHostDevice
     /// </summary>
     internal static LinuxVfioDevice FromDevice(string name, int groupId, FileDescriptorHandle device, IVfioDeviceControl control, FileDescriptorHandle? group = null, FileDescriptorHandle? container = null)
     {
-        DeviceInfo info = QueryDeviceInfo(control, name);
-        var regions = new RegionInfo?[info.NumRegions];
-        for (int i = 0; i < regions.Length; i++)
+        try
         {
-            // Regions a device does not have (VGA on most) answer EINVAL.
-            regions[i] = QueryRegionInfo(control, name, i, out Errno errno) ?? (errno == Errno.EINVAL ? null : throw RegionError(name, i, errno));
-        }
+            DeviceInfo info = QueryDeviceInfo(control, name);
+            var regions = new RegionInfo?[info.NumRegions];
+            for (int i = 0; i < regions.Length; i++)
+            {
+                // Regions a device does not have (VGA on most) answer EINVAL.
+                regions[i] = QueryRegionInfo(control, name, i, out Errno errno) ?? (errno == Errno.EINVAL ? null : throw RegionError(name, i, errno));
+            }
 
-        return new LinuxVfioDevice(name, groupId, device, control, group, container, info, regions);
+            return new LinuxVfioDevice(name, groupId, device, control, group, container, info, regions);
+        }
+        catch
+        {
+            device.Dispose();
+            group?.Dispose();
+            container?.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -532,16 +544,21 @@ public sealed class LinuxVfioDevice : IHostDevice
 
     private static unsafe FileDescriptorHandle GetDeviceFd(FileDescriptorHandle group, string name)
     {
-        byte* text = stackalloc byte[64];
-        var span = new Span<byte>(text, 64);
-        span.Clear();
-        if (Encoding.ASCII.GetBytes(name, span[..^1]) != name.Length)
+        Span<byte> text = stackalloc byte[64];
+        text.Clear();
+        if (name.Length >= text.Length || Encoding.ASCII.GetBytes(name, text[..^1]) != name.Length)
         {
-            throw new HostDeviceException(Errno.EINVAL, $"device name '{name}' is not ASCII");
+            throw new HostDeviceException(Errno.EINVAL, $"device name '{name}' is not a short ASCII name");
         }
 
-        // Sound: the kernel reads a NUL-terminated string from the zeroed 64-byte stack buffer.
-        int fd = LibC.ioctl(group, VfioIoctl.GroupGetDeviceFd, text);
+        int fd;
+        fixed (byte* pointer = text)
+        {
+            // Sound: the kernel reads a NUL-terminated string from the zeroed 64-byte stack buffer,
+            // whose last byte is never written, so the string always ends inside it.
+            fd = LibC.ioctl(group, VfioIoctl.GroupGetDeviceFd, pointer);
+        }
+
         if (fd < 0)
         {
             Errno errno = LibC.LastErrno();
@@ -558,6 +575,11 @@ public sealed class LinuxVfioDevice : IHostDevice
         if (control.Ioctl(VfioIoctl.DeviceGetInfo, MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref info, 1)), out Errno errno) < 0)
         {
             throw new HostDeviceException(errno, $"VFIO_DEVICE_GET_INFO on {name} failed: {LibC.Describe(errno)}");
+        }
+
+        if (info.NumRegions > MaxRegions || info.NumIrqs > MaxRegions)
+        {
+            throw new HostDeviceException(Errno.EIO, $"VFIO_DEVICE_GET_INFO on {name} reports {info.NumRegions} regions and {info.NumIrqs} IRQ indexes, more than any PCI device has");
         }
 
         return new DeviceInfo((DeviceFlags)info.Flags, (int)info.NumRegions, (int)info.NumIrqs);

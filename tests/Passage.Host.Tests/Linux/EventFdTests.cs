@@ -254,6 +254,22 @@ public sealed class EventFdTests
     }
 
     [Fact]
+    public async Task FromDuplicate_OfABlockingEventFd_StillNeverBlocksOnRead()
+    {
+        // A caller's eventfd may lack EFD_NONBLOCK; the duplicate shares that mode.
+        using FileDescriptorHandle blocking = LibC.eventfd(0, LibC.EfdCloexec);
+        Assert.False(blocking.IsInvalid);
+        using EventFd copy = EventFd.FromDuplicate(blocking.Fd);
+
+        bool readEmpty = copy.TryRead(out _);
+        ValueTask<ulong> pending = copy.ReadAsync(TestContext.Current.CancellationToken);
+        copy.Signal(8);
+
+        Assert.False(readEmpty);
+        Assert.Equal(8ul, await pending);
+    }
+
+    [Fact]
     public void FromDuplicate_NotAnEventFd_ThrowsEinval()
     {
         using MemFdMemory memory = MemFdMemory.Create(4096);

@@ -26,14 +26,38 @@ public sealed class LibCTests
     }
 
     [Fact]
-    public void Dup_OfAnOpenFd_GivesAnotherOwnedDescriptor()
+    public void DuplicateCloseOnExec_OfAnOpenFd_GivesAnOwnedCloseOnExecCopy()
     {
         using MemFdMemory memory = MemFdMemory.Create(4096);
+
+        using FileDescriptorHandle copy = LibC.DuplicateCloseOnExec(memory.Fd);
+
+        // F_GETFD = 1 reports FD_CLOEXEC = 1.
+        Assert.False(copy.IsInvalid);
+        Assert.NotEqual(memory.Fd, copy.Fd);
+        Assert.Equal(1, LibC.fcntl(copy.Fd, 1, 0) & 1);
+    }
+
+    [Fact]
+    public void DuplicateCloseOnExec_BadDescriptor_IsInvalidWithEbadf()
+    {
+        using FileDescriptorHandle copy = LibC.DuplicateCloseOnExec(-1);
+
+        Errno errno = LibC.LastErrno();
+
+        Assert.True(copy.IsInvalid);
+        Assert.Equal(Errno.EBADF, errno);
+    }
+
+    [Fact]
+    public void Dup_OfAnOpenFd_SharesTheFile()
+    {
+        using MemFdMemory memory = MemFdMemory.Create(4096);
+        memory.Span[0] = 0x3C;
 
         using FileDescriptorHandle copy = LibC.dup(memory.Fd);
 
         Assert.False(copy.IsInvalid);
-        Assert.NotEqual(memory.Fd, copy.Fd);
-        Assert.True(File.Exists($"/proc/self/fd/{copy.Fd}"));
+        Assert.Equal(0x3C, File.ReadAllBytes($"/proc/self/fd/{copy.Fd}")[0]);
     }
 }

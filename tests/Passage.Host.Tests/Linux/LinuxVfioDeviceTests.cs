@@ -46,6 +46,17 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     }
 
     [Fact]
+    public void Open_ContainerThatIsNotVfio_ReportsTheFailedIoctl()
+    {
+        File.WriteAllText(Path.Combine(_temp, "vfio"), "");
+
+        var e = Assert.Throws<HostDeviceException>(() => LinuxVfioDevice.Open(PciAddress.Parse("0000:03:00.1"), devRoot: _temp, sysfsRoot: _temp));
+
+        Assert.Equal(Errno.ENOTTY, e.Errno);
+        Assert.Contains("VFIO_GET_API_VERSION for 0000:03:00.1 failed", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_RealDeviceBoundToVfioPci_ReportsAPciDevice()
     {
         if (!File.Exists("/dev/vfio/vfio"))
@@ -268,6 +279,19 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     }
 
     [Fact]
+    public void FromDevice_AbsurdRegionCount_ThrowsEioAndClosesTheFd()
+    {
+        using MemFdMemory backing = MemFdMemory.Create(BackingSize);
+        var kernel = new FakeVfioKernel { NumRegions = uint.MaxValue };
+        FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
+
+        var e = Assert.Throws<HostDeviceException>(() => LinuxVfioDevice.FromDevice("test", -1, fd, kernel));
+
+        Assert.Equal(Errno.EIO, e.Errno);
+        Assert.True(fd.IsClosed);
+    }
+
+    [Fact]
     public void GetIrqInfo_KernelAnswer_IsDecoded()
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
@@ -448,7 +472,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     public void KernelControl_OnAMemFd_ReportsEnotty()
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
-        using FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        using FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         var control = new KernelVfioDeviceControl(fd);
         byte[] argument = new byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(argument, 16);
@@ -469,7 +493,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     public void KernelControl_ArgszBeyondTheBuffer_RefusedBeforeTheCall(uint argsz, int length)
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);
-        using FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        using FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         var control = new KernelVfioDeviceControl(fd);
         byte[] argument = new byte[length];
         if (length >= 4)
@@ -523,7 +547,7 @@ public sealed class LinuxVfioDeviceTests : IDisposable
         kernel.Regions[0] = (ReadWriteMmap, 0x1000, Bar0Offset, []);
         kernel.Regions[2] = (VfioConstants.RegionInfoFlagRead | VfioConstants.RegionInfoFlagMmap, 0x2000, Bar2Offset, bar2Caps ?? []);
         kernel.Regions[VfioRegion.Config] = (VfioConstants.RegionInfoFlagRead | VfioConstants.RegionInfoFlagWrite, 0x100, ConfigOffset, []);
-        FileDescriptorHandle fd = LibC.dup(backing.Fd);
+        FileDescriptorHandle fd = LibC.DuplicateCloseOnExec(backing.Fd);
         Assert.False(fd.IsInvalid);
         return LinuxVfioDevice.FromDevice("test", -1, fd, kernel);
     }
