@@ -17,8 +17,8 @@ public sealed class IrqController : IDisposable
     private const int None = -1;
 
     private readonly IInterruptHardware _hardware;
-    private readonly Lock _setLock = new();
-    private readonly Lock _intxLock = new();
+    private readonly Lock _setLock;
+    private readonly Lock _intxLock;
     private readonly InterruptSlot _intx = new();
     private readonly InterruptSlot[] _msi;
     private readonly InterruptSlot[] _msix;
@@ -32,9 +32,16 @@ public sealed class IrqController : IDisposable
     private bool _disposed;
 
     /// <summary>Creates the engine for a device.</summary>
-    public IrqController(IInterruptHardware hardware)
+    /// <param name="hardware">The device below.</param>
+    /// <param name="deviceLock">
+    /// The device's own lock, when the device calls back into the engine while holding it (its
+    /// interrupt output) and the engine calls the device: one re-entrant lock keeps the order.
+    /// </param>
+    public IrqController(IInterruptHardware hardware, Lock? deviceLock = null)
     {
         _hardware = hardware;
+        _setLock = deviceLock ?? new Lock();
+        _intxLock = deviceLock ?? new Lock();
         _msi = NewSlots(hardware.MsiVectors);
         _msix = NewSlots(hardware.MsixVectors);
     }

@@ -69,9 +69,19 @@ public sealed class SimFunctionResetTests
         nic.WriteConfig(nic.Function.Decoded.Msi!.Offset + 4, 4, 0xFEE0_0000);
 
         nic.Reset("flr");
-        for (int offset = 0; offset < powerOn.Length; offset += 4)
+        // Hardware reset values: what firmware programmed (Command, cache line, latency, BAR and ROM
+        // addresses, interrupt line) is cleared; BAR type bits and everything else are as built.
+        byte[] expected = powerOn.ToArray();
+        expected.AsSpan(ConfigOffsets.Command, 2).Clear();
+        expected.AsSpan(ConfigOffsets.CacheLineSize, 2).Clear();
+        expected[ConfigOffsets.InterruptLine] = 0;
+        BitConverter.TryWriteBytes(expected.AsSpan(0x10), 0u); // BAR0, 32-bit memory
+        BitConverter.TryWriteBytes(expected.AsSpan(0x18), 1u); // BAR2, I/O: the I/O bit stays
+        BitConverter.TryWriteBytes(expected.AsSpan(0x1C), 0u); // BAR3, 32-bit memory
+        BitConverter.TryWriteBytes(expected.AsSpan(ConfigOffsets.RomBar), 0u);
+        for (int offset = 0; offset < expected.Length; offset += 4)
         {
-            Assert.Equal(BitConverter.ToUInt32(powerOn[offset..(offset + 4)]), nic.ReadConfig(offset, 4));
+            Assert.Equal(BitConverter.ToUInt32(expected, offset), nic.ReadConfig(offset, 4));
         }
 
         Assert.Equal(1UL, nic.ReadBar(3, 12, 4));

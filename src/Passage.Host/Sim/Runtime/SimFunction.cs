@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Passage.Host.Inventory;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
@@ -46,9 +47,14 @@ public sealed partial class SimFunction
         Function = function;
         Model = model;
         _clock = clock;
-        _config = new ConfigRegisterFile(function.Config.Bytes);
+        // Reset returns to hardware reset values; the host's firmware then programmed what the inventory shows.
+        _config = new ConfigRegisterFile(HardwareResetValues(function.Config));
         DecodedFunction decoded = function.Decoded;
         ConfigRules.Apply(_config, decoded, model);
+        foreach (int offset in FirmwareProgrammed)
+        {
+            _config.Set(offset, 4, function.Config.Read32(offset));
+        }
 
         foreach (SimBar bar in model.Bars)
         {
@@ -84,6 +90,47 @@ public sealed partial class SimFunction
         }
 
         _powerState = PowerState;
+    }
+
+    // Header dwords firmware programs at enumeration and a reset clears: Command, cache line and
+    // latency, BARs (and a bridge's bus numbers and windows), ROM BAR, interrupt line.
+    private static readonly int[] FirmwareProgrammed =
+    [
+        ConfigOffsets.Command, ConfigOffsets.CacheLineSize,
+        0x10, 0x14, 0x18, 0x1C, 0x20, 0x24, 0x28, 0x2C, 0x30, 0x38, ConfigOffsets.InterruptLine,
+    ];
+
+    private static byte[] HardwareResetValues(ConfigSpace config)
+    {
+        byte[] bytes = config.Bytes.ToArray();
+        bool bridge = config.Layout == HeaderLayout.Bridge;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(ConfigOffsets.Command), 0);
+        bytes[ConfigOffsets.CacheLineSize] = 0;
+        bytes[ConfigOffsets.LatencyTimer] = 0;
+        bytes[ConfigOffsets.InterruptLine] = 0;
+        int bars = BarEncoding.BarCount(config.Layout);
+        for (int i = 0; i < bars; i++)
+        {
+            int at = ConfigOffsets.Bar0 + (4 * i);
+            uint raw = config.Read32(at);
+            bool upperHalf = i > 0 && (config.Read32(at - 4) & (BarEncoding.IoSpace | BarEncoding.MemoryTypeMask)) == BarEncoding.MemoryType64;
+            uint typeBits = upperHalf ? 0 : (raw & BarEncoding.IoSpace) != 0 ? BarEncoding.IoSpace : raw & ~BarEncoding.MemoryAddressMask;
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), typeBits);
+        }
+
+        int rom = BarEncoding.RomOffset(config.Layout);
+        if (rom >= 0)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(rom), 0);
+        }
+
+        if (bridge)
+        {
+            // Bus numbers, I/O, memory and prefetchable windows; the capability pointer at 0x34 stays.
+            bytes.AsSpan(ConfigOffsets.PrimaryBus, ConfigOffsets.CapabilitiesPointer - ConfigOffsets.PrimaryBus).Clear();
+        }
+
+        return bytes;
     }
 
     /// <summary>The function as the inventory describes it.</summary>
