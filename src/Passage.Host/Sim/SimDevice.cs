@@ -29,6 +29,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     private readonly VirtualConfigSpace _config;
     private readonly IrqController _irqs;
     private readonly RegionInfo[] _regions;
+    private readonly bool[] _ioBar = new bool[6];
     private bool _recovering;
     private bool _disposed;
 
@@ -52,6 +53,11 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
         _config = new VirtualConfigSpace(_hardware, new ConfigSpace(openTime), [.. Enumerable.Range(0, 6).Select(f.BarSize)], f.BarSize(BarResource.RomIndex), this);
         _irqs = new IrqController(this, _lock);
         _regions = BuildRegions(f);
+        foreach (PciBar bar in _decoded.Bars)
+        {
+            _ioBar[bar.Index] = bar.Kind == BarKind.Io;
+        }
+
         _function.Sink = this;
     }
 
@@ -412,7 +418,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
             return Errno.EINVAL;
         }
 
-        bool io = _function.Function.Decoded.Bars.FirstOrDefault(b => b.Index == region)?.Kind == BarKind.Io;
+        bool io = _ioBar[region];
         uint command = _function.ReadConfig(ConfigOffsets.Command, 2);
         bool decoding = (command & (uint)(io ? PciCommand.IoSpace : PciCommand.MemorySpace)) != 0;
         return decoding && _function.PowerState == 0 ? Errno.None : Errno.EIO;
@@ -424,7 +430,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
 
     private int Piece(int region, ulong at, int left)
     {
-        int max = _function.Function.Decoded.Bars.FirstOrDefault(b => b.Index == region)?.Kind == BarKind.Io ? 4 : 8;
+        int max = _ioBar[region] ? 4 : 8;
         for (int n = max; n > 1; n /= 2)
         {
             if (left >= n && (at & (ulong)(n - 1)) == 0)

@@ -32,28 +32,28 @@ public sealed class DecodedFunction
     public IReadOnlyList<ChainProblem> Problems { get; private init; } = [];
 
     /// <summary>The first MSI capability, if any.</summary>
-    public MsiCapability? Msi => Find<MsiCapability>(Capabilities);
+    public MsiCapability? Msi { get; private init; }
 
     /// <summary>The first MSI-X capability, if any.</summary>
-    public MsixCapability? Msix => Find<MsixCapability>(Capabilities);
+    public MsixCapability? Msix { get; private init; }
 
     /// <summary>The PCI Express capability, if any.</summary>
-    public PciExpressCapability? Pcie => Find<PciExpressCapability>(Capabilities);
+    public PciExpressCapability? Pcie { get; private init; }
 
     /// <summary>The Power Management capability, if any.</summary>
-    public PowerManagementCapability? PowerManagement => Find<PowerManagementCapability>(Capabilities);
+    public PowerManagementCapability? PowerManagement { get; private init; }
 
     /// <summary>The Advanced Features capability, if any.</summary>
-    public AdvancedFeaturesCapability? AdvancedFeatures => Find<AdvancedFeaturesCapability>(Capabilities);
+    public AdvancedFeaturesCapability? AdvancedFeatures { get; private init; }
 
     /// <summary>The AER capability, if any.</summary>
-    public AerCapability? Aer => Find<AerCapability>(ExtendedCapabilities);
+    public AerCapability? Aer { get; private init; }
 
     /// <summary>The ACS capability, if any.</summary>
-    public AcsCapability? Acs => Find<AcsCapability>(ExtendedCapabilities);
+    public AcsCapability? Acs { get; private init; }
 
     /// <summary>The SR-IOV capability, if any.</summary>
-    public SriovCapability? Sriov => Find<SriovCapability>(ExtendedCapabilities);
+    public SriovCapability? Sriov { get; private init; }
 
     /// <summary>Whether the function is a bridge (type 1 header, or a PCI Express port).</summary>
     public bool IsBridge => Config.Layout != HeaderLayout.Endpoint || Pcie is { IsPortOrBridge: true };
@@ -66,14 +66,25 @@ public sealed class DecodedFunction
     {
         CapabilityChain standard = CapabilityWalker.WalkStandard(config);
         CapabilityChain extended = CapabilityWalker.WalkExtended(config);
+        var capabilities = standard.Entries.Select(e => new DecodedCapability(e, CapabilityDecoders.Decode(config, e))).ToList();
+        var extendedCapabilities = extended.Entries.Select(e => new DecodedCapability(e, CapabilityDecoders.Decode(config, e))).ToList();
         return new DecodedFunction(config)
         {
             Bars = PciBar.Decode(config, barSizes),
             Rom = ExpansionRom.Decode(config, romSize),
             Bridge = config.Layout == HeaderLayout.Bridge ? BridgeHeader.Decode(config) : null,
-            Capabilities = standard.Entries.Select(e => new DecodedCapability(e, CapabilityDecoders.Decode(config, e))).ToList(),
-            ExtendedCapabilities = extended.Entries.Select(e => new DecodedCapability(e, CapabilityDecoders.Decode(config, e))).ToList(),
+            Capabilities = capabilities,
+            ExtendedCapabilities = extendedCapabilities,
             Problems = [.. standard.Problems, .. extended.Problems],
+            // Found once: hot paths ask for these on every access.
+            Msi = Find<MsiCapability>(capabilities),
+            Msix = Find<MsixCapability>(capabilities),
+            Pcie = Find<PciExpressCapability>(capabilities),
+            PowerManagement = Find<PowerManagementCapability>(capabilities),
+            AdvancedFeatures = Find<AdvancedFeaturesCapability>(capabilities),
+            Aer = Find<AerCapability>(extendedCapabilities),
+            Acs = Find<AcsCapability>(extendedCapabilities),
+            Sriov = Find<SriovCapability>(extendedCapabilities),
         };
     }
 

@@ -372,4 +372,35 @@ public sealed class SimDeviceTests : IDisposable
         Assert.Equal(DeviceFlags.Pci, gpu.Info.Flags);
         Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(gpu.Reset).Errno);
     }
+
+    [Fact]
+    public void HotPaths_ConfigBarAndInterruptDelivery_AllocateNothing()
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+        EventFd v0 = NewFd();
+        device.SetIrqs(VfioIrq.Msix, 0, 1, TriggerEventfd, Fds(v0));
+        SimControlBlock block = device.Function.Model.ControlBlock!;
+        byte[] buffer = new byte[4];
+        byte[] doorbell = new byte[4];
+        void Run()
+        {
+            device.Read(VfioRegion.Config, ConfigOffsets.Command, buffer);
+            device.Write(VfioRegion.Config, ConfigOffsets.InterruptLine, buffer.AsSpan(0, 1));
+            device.Read(block.Bar, block.Offset + SimControlBlock.Scratch, buffer);
+            device.Write(block.Bar, block.Offset + SimControlBlock.Scratch, buffer);
+            device.Write(block.Bar, block.Offset + SimControlBlock.Doorbell, doorbell);
+        }
+
+        Run(); // first use: JIT, lazily allocated BAR storage
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Run();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(1001UL, Count(v0));
+    }
 }
