@@ -76,6 +76,34 @@ public sealed class MemFdMemory : IDisposable
         return MappedArea.Map(_fd, 0, (ulong)Length, writable: true, areaOffset: 0);
     }
 
+    /// <summary>A shared mapping of [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="size"/>), page-aligned; it outlives this object until disposed.</summary>
+    /// <exception cref="HostDeviceException">EINVAL: the range is not page-aligned or not inside the block.</exception>
+    public IMappedArea MapRange(ulong offset, ulong size)
+    {
+        ObjectDisposedException.ThrowIf(_fd.IsClosed, this);
+        if (size == 0 || (offset | size) % (ulong)Environment.SystemPageSize != 0 || offset + size > (ulong)Length || offset + size < offset)
+        {
+            throw new HostDeviceException(Errno.EINVAL, $"cannot map [0x{offset:x}, +0x{size:x}) of a {Length}-byte block: not page-aligned or outside it");
+        }
+
+        return MappedArea.Map(_fd, (long)offset, size, writable: true, areaOffset: offset);
+    }
+
+    /// <summary>
+    /// Returns every byte to 0 and gives the pages back to the kernel (truncate to 0 and regrow):
+    /// every mapping stays valid and reads zeros, and untouched pages cost no memory.
+    /// </summary>
+    /// <exception cref="HostDeviceException">The kernel refused.</exception>
+    public void Zero()
+    {
+        ObjectDisposedException.ThrowIf(_fd.IsClosed, this);
+        if (LibC.ftruncate(_fd, 0) != 0 || LibC.ftruncate(_fd, Length) != 0)
+        {
+            Errno errno = LibC.LastErrno();
+            throw new HostDeviceException(errno, $"cannot clear memory block: {LibC.Describe(errno)}");
+        }
+    }
+
     /// <summary>Unmaps the primary view and closes the descriptor.</summary>
     public void Dispose()
     {

@@ -30,6 +30,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     private readonly IrqController _irqs;
     private readonly RegionInfo[] _regions;
     private readonly bool[] _ioBar = new bool[6];
+    private readonly List<RevocableMapping> _mappings = [];
     private bool _recovering;
     private bool _disposed;
 
@@ -52,7 +53,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
         _hardware.Read(0, openTime);
         _config = new VirtualConfigSpace(_hardware, new ConfigSpace(openTime), [.. Enumerable.Range(0, 6).Select(f.BarSize)], f.BarSize(BarResource.RomIndex), this);
         _irqs = new IrqController(this, _lock);
-        _regions = BuildRegions(f);
+        _regions = BuildRegions(f, _function.Model);
         foreach (PciBar bar in _decoded.Bars)
         {
             _ioBar[bar.Index] = bar.Kind == BarKind.Io;
@@ -107,7 +108,15 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     public bool Recovering
     {
         get => Volatile.Read(ref _recovering);
-        set => Volatile.Write(ref _recovering, value);
+        set
+        {
+            if (value)
+            {
+                RevokeMappings();
+            }
+
+            Volatile.Write(ref _recovering, value);
+        }
     }
 
     /// <inheritdoc />
@@ -186,8 +195,33 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     }
 
     /// <inheritdoc />
-    public IMappedArea Map(int region, int area) =>
-        throw new HostDeviceException(Errno.EINVAL, $"region {region} of a simulated device has no mappable areas; use Read and Write");
+    public IMappedArea Map(int region, int area)
+    {
+        lock (_lock)
+        {
+            if ((uint)region > VfioRegion.Bar5 || (_regions[region].Flags & RegionFlags.Mmap) == 0 || (uint)area >= (uint)_regions[region].SparseAreas.Count)
+            {
+                throw new HostDeviceException(Errno.EINVAL, $"region {region} has no mappable area {area}");
+            }
+
+            Errno access = CheckBarAccess(region, 0, 1);
+            if (access != Errno.None || Recovering)
+            {
+                throw new HostDeviceException(Errno.EIO, $"region {region} cannot be mapped while decoding is off, in D3 or during recovery");
+            }
+
+            SparseArea sparse = _regions[region].SparseAreas[area];
+            var mapping = new RevocableMapping(_function.MapBar(region, sparse.Offset, sparse.Size), m =>
+            {
+                lock (_lock)
+                {
+                    _mappings.Remove(m);
+                }
+            });
+            _mappings.Add(mapping);
+            return mapping;
+        }
+    }
 
     /// <inheritdoc />
     public IrqInfo GetIrqInfo(int index) => _irqs.GetIrqInfo(index);
@@ -242,6 +276,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
 
         lock (_lock)
         {
+            RevokeMappings();
             _host.SecondaryBusReset(_function.Function.Parent!.Value);
             RestoreInterrupts();
         }
@@ -256,6 +291,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
         }
 
         _disposed = true;
+        RevokeMappings();
         _irqs.Dispose();
         _function.Sink = NullInterruptSink.Instance;
     }
@@ -353,6 +389,11 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     /// <inheritdoc />
     public void CommandWritten(PciCommand previous, PciCommand current)
     {
+        if (!current.HasFlag(PciCommand.MemorySpace))
+        {
+            RevokeMappings();
+        }
+
         // The user's INTx Disable is virtual: emulate it by masking the line at the host.
         bool disable = current.HasFlag(PciCommand.InterruptDisable);
         if (disable != previous.HasFlag(PciCommand.InterruptDisable) && _irqs.ActiveIndex == VfioIrq.Intx)
@@ -369,6 +410,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     {
         if (state != _function.PowerState)
         {
+            RevokeMappings();
             try
             {
                 _function.SetPowerState(state);
@@ -380,13 +422,16 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
         }
     }
 
-    private static RegionInfo[] BuildRegions(HostFunction f)
+    private static RegionInfo[] BuildRegions(HostFunction f, SimDeviceModel model)
     {
         var regions = new RegionInfo[VfioRegion.PciCount];
         for (int i = 0; i < 6; i++)
         {
             ulong size = f.BarSize(i);
-            regions[i] = new RegionInfo(i, size == 0 ? RegionFlags.None : RegionFlags.Read | RegionFlags.Write, size, (ulong)i << 40, [], false);
+            List<SparseArea> areas = size == 0 ? [] : MappableAreas(f, model, i, size);
+            RegionFlags flags = size == 0 ? RegionFlags.None : RegionFlags.Read | RegionFlags.Write;
+            flags |= areas.Count > 0 ? RegionFlags.Mmap | RegionFlags.Caps : RegionFlags.None;
+            regions[i] = new RegionInfo(i, flags, size, (ulong)i << 40, areas, false);
         }
 
         ulong rom = f.BarSize(BarResource.RomIndex);
@@ -394,6 +439,73 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
         regions[VfioRegion.Config] = new RegionInfo(VfioRegion.Config, RegionFlags.Read | RegionFlags.Write, (ulong)(f.Config.Length > 256 ? 4096 : 256), (ulong)VfioRegion.Config << 40, [], false);
         regions[VfioRegion.Vga] = new RegionInfo(VfioRegion.Vga, RegionFlags.None, 0, (ulong)VfioRegion.Vga << 40, [], false);
         return regions;
+    }
+
+    // The pages of a memory BAR that may be mapped: all but those holding the MSI-X table or PBA
+    // (trapped, as vfio-pci excludes the table) and the model's control block (its registers act).
+    private static List<SparseArea> MappableAreas(HostFunction f, SimDeviceModel model, int bar, ulong size)
+    {
+        ulong page = (ulong)Environment.SystemPageSize;
+        bool memory = f.Decoded.Bars.Any(b => b.Index == bar && b.IsMemory);
+        if (!memory || size < page)
+        {
+            return [];
+        }
+
+        var trapped = new List<(ulong Start, ulong End)>();
+        if (f.Decoded.Msix is { } msix)
+        {
+            if (msix.TableBir == bar)
+            {
+                trapped.Add((msix.TableBarOffset, msix.TableBarOffset + (ulong)msix.TableBytes));
+            }
+
+            if (msix.PbaBir == bar)
+            {
+                trapped.Add((msix.PbaBarOffset, msix.PbaBarOffset + (ulong)msix.PbaBytes));
+            }
+        }
+
+        if (model.ControlBlock is { } block && block.Bar == bar)
+        {
+            trapped.Add((block.Offset, block.Offset + SimControlBlock.Length));
+        }
+
+        var areas = new List<SparseArea>();
+        ulong start = 0;
+        for (ulong at = 0; at < size; at += page)
+        {
+            bool hit = trapped.Any(t => t.Start < at + page && at < t.End);
+            if (hit)
+            {
+                if (at > start)
+                {
+                    areas.Add(new SparseArea(start, at - start));
+                }
+
+                start = at + page;
+            }
+        }
+
+        if (start < size)
+        {
+            areas.Add(new SparseArea(start, size - start));
+        }
+
+        return areas;
+    }
+
+    private void RevokeMappings()
+    {
+        lock (_lock)
+        {
+            foreach (RevocableMapping mapping in _mappings)
+            {
+                mapping.Revoke();
+            }
+
+            _mappings.Clear();
+        }
     }
 
     private Errno WriteConfigLocked(int offset, ReadOnlySpan<byte> data)
@@ -445,6 +557,7 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
     // pci_try_reset_function: save, reset, restore BARs, Command and PCIe controls; then the host's MSI/MSI-X state.
     private void ResetLocked()
     {
+        RevokeMappings();
         Span<byte> header = stackalloc byte[ConfigOffsets.HeaderSize];
         _hardware.Read(0, header);
         uint devctl = _decoded.Pcie is { } pcie ? ReadHardware(pcie.Offset + PciExpressCapability.DeviceControlOffset, 2) : 0;

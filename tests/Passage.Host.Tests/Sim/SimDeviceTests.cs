@@ -85,7 +85,7 @@ public sealed class SimDeviceTests : IDisposable
     }
 
     [Theory]
-    [InlineData(VfioRegion.Bar0, 16 * 1024UL, RegionFlags.Read | RegionFlags.Write)] // the NVMe BAR
+    [InlineData(VfioRegion.Bar0, 16 * 1024UL, RegionFlags.Read | RegionFlags.Write | RegionFlags.Mmap | RegionFlags.Caps)] // the NVMe BAR, partly mappable
     [InlineData(1, 0UL, RegionFlags.None)] // upper half of the 64-bit BAR
     [InlineData(VfioRegion.Rom, 0UL, RegionFlags.None)] // no ROM
     [InlineData(VfioRegion.Config, 4096UL, RegionFlags.Read | RegionFlags.Write)] // PCIe config space
@@ -402,5 +402,80 @@ public sealed class SimDeviceTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.Equal(1001UL, Count(v0));
+    }
+
+    [Theory]
+    [InlineData(Nvme, 0, new ulong[] { 0x1000, 0x1000 })] // control block page 0, PBA page 2 and table page 3 trapped
+    [InlineData("0000:02:00.0", 0, new ulong[] { 0x0000, 0x2000 })] // Wi-Fi: table page 0x2000 (with the control registers) and PBA page 0x3000 trapped
+    [InlineData("0000:05:00.0", 0, new ulong[] { 0x00000, 0x1F000, 0x20000, 0xE0000 })] // I210 1 MiB BAR0: all but the control block's page 0x1F000
+    [InlineData("0000:05:00.0", 3, new ulong[] { 0x1000, 0x1000, 0x3000, 0x1000 })] // I210 BAR3: table page 0 and PBA page 0x2000 trapped
+    [InlineData("0000:01:00.0", 0, new ulong[] { 0, 256UL << 20 })] // GPU VRAM aperture: whole BAR
+    [InlineData("0000:05:00.0", 2, new ulong[0])] // I/O BAR: never mappable
+    public void GetRegionInfo_SparseAreas_ExcludeTrappedPages(string address, int bar, ulong[] pairs)
+    {
+        (_, SimDevice device) = Open(address);
+
+        RegionInfo info = device.GetRegionInfo(bar);
+
+        Assert.Equal(pairs.Chunk(2).Select(p => new SparseArea(p[0], p[1])), info.SparseAreas);
+        Assert.Equal(pairs.Length > 0, info.Flags.HasFlag(RegionFlags.Mmap));
+    }
+
+    [Fact]
+    public void Map_SparseArea_SharesBytesWithTheDevice()
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+        using IMappedArea area = device.Map(VfioRegion.Bar0, 0);
+        byte[] buffer = new byte[4];
+
+        BinaryPrimitives.WriteUInt32LittleEndian(area.Span[0x10..], 0xC0FFEE01);
+        Assert.Equal(Errno.None, device.Read(VfioRegion.Bar0, 0x1010, buffer));
+        Assert.Equal(0xC0FFEE01u, BinaryPrimitives.ReadUInt32LittleEndian(buffer));
+
+        Assert.Equal(Errno.None, device.Write(VfioRegion.Bar0, 0x1020, [1, 2, 3, 4]));
+        Assert.Equal([1, 2, 3, 4], area.Span.Slice(0x20, 4).ToArray());
+        Assert.Equal(0x1000UL, area.Offset);
+    }
+
+    [Fact]
+    public void Map_DecodeTurnedOff_MappingRevoked()
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+        IMappedArea area = device.Map(VfioRegion.Bar0, 0);
+
+        WriteConfig(device, ConfigOffsets.Command, 2, (uint)PciCommand.BusMaster);
+
+        Assert.Throws<ObjectDisposedException>(() => area.Span.Length);
+        Assert.Equal(Errno.EIO, Assert.Throws<HostDeviceException>(() => device.Map(VfioRegion.Bar0, 0)).Errno);
+    }
+
+    [Fact]
+    public void Map_ResetRevokesAndClearsMemory()
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+        IMappedArea area = device.Map(VfioRegion.Bar0, 0);
+        area.Span[0] = 0x5A;
+
+        device.Reset();
+
+        Assert.Throws<ObjectDisposedException>(() => area.Span.Length);
+        EnableDecode(device);
+        using IMappedArea again = device.Map(VfioRegion.Bar0, 0);
+        Assert.Equal(0, again.Span[0]);
+    }
+
+    [Theory]
+    [InlineData(VfioRegion.Bar0, 1)] // the NVMe BAR has one area
+    [InlineData(1, 0)] // upper half of a 64-bit BAR
+    [InlineData(VfioRegion.Config, 0)] // config space is never mappable
+    public void Map_NoSuchArea_Einval(int region, int area)
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+
+        Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => device.Map(region, area)).Errno);
     }
 }

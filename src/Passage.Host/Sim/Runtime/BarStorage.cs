@@ -1,25 +1,24 @@
 using System.Buffers.Binary;
+using Passage.Host.Devices;
+using Passage.Host.Linux;
 
 namespace Passage.Host.Sim.Runtime;
 
 /// <summary>
-/// The bytes behind one BAR. Chunks materialise on first write (untouched bytes read 0), so a
-/// 256 MiB VRAM aperture costs nothing until used; the only allocation happens there, never on a
-/// read. Everything that touches BAR bytes goes through this type, so moving the storage onto
-/// shared memory later changes this file only.
+/// The bytes behind one BAR, on shared memory (a memfd) so that its mappable parts can be mapped
+/// into a guest's address space and seen by the device model as the same bytes. The memory is
+/// created on the first write or map (untouched BARs read 0 and cost nothing), and its pages are
+/// only backed once touched, so a 256 MiB VRAM aperture costs nothing until used.
 /// </summary>
 public sealed class BarStorage
 {
-    private const int ChunkShift = 16;
-    private const int ChunkSize = 1 << ChunkShift;
+    private MemFdMemory? _memory;
 
-    private readonly byte[]?[] _chunks;
-
-    /// <summary>Creates zeroed storage of <paramref name="length"/> bytes.</summary>
+    /// <summary>Creates zeroed storage of <paramref name="length"/> bytes (at most 2 GiB).</summary>
     public BarStorage(ulong length)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, (ulong)int.MaxValue);
         Length = length;
-        _chunks = new byte[]?[(int)((length + ChunkSize - 1) >> ChunkShift)];
     }
 
     /// <summary>Size in bytes.</summary>
@@ -28,13 +27,12 @@ public sealed class BarStorage
     /// <summary>Reads <paramref name="size"/> (1, 2, 4 or 8) bytes at a naturally aligned, in-range offset, little-endian.</summary>
     public ulong Read(ulong offset, int size)
     {
-        byte[]? chunk = _chunks[(int)(offset >> ChunkShift)];
-        if (chunk is null)
+        if (_memory is not { } memory)
         {
             return 0;
         }
 
-        ReadOnlySpan<byte> bytes = chunk.AsSpan((int)(offset & (ChunkSize - 1)), size);
+        ReadOnlySpan<byte> bytes = memory.Span.Slice((int)offset, size);
         return size switch
         {
             1 => bytes[0],
@@ -47,9 +45,7 @@ public sealed class BarStorage
     /// <summary>Writes <paramref name="size"/> (1, 2, 4 or 8) bytes at a naturally aligned, in-range offset, little-endian.</summary>
     public void Write(ulong offset, int size, ulong value)
     {
-        int index = (int)(offset >> ChunkShift);
-        byte[] chunk = _chunks[index] ??= new byte[(int)Math.Min(ChunkSize, Length - ((ulong)index << ChunkShift))];
-        Span<byte> bytes = chunk.AsSpan((int)(offset & (ChunkSize - 1)), size);
+        Span<byte> bytes = Memory().Span.Slice((int)offset, size);
         switch (size)
         {
             case 1:
@@ -67,6 +63,12 @@ public sealed class BarStorage
         }
     }
 
-    /// <summary>Returns every byte to 0 (a reset).</summary>
-    public void Clear() => Array.Clear(_chunks);
+    /// <summary>A shared mapping of a page-aligned part of the BAR: the device sees what is written through it.</summary>
+    /// <exception cref="HostDeviceException">EINVAL: the range is not page-aligned or not inside the BAR.</exception>
+    public IMappedArea Map(ulong offset, ulong size) => Memory().MapRange(offset, size);
+
+    /// <summary>Returns every byte to 0 (a reset); mappings stay valid and read zeros.</summary>
+    public void Clear() => _memory?.Zero();
+
+    private MemFdMemory Memory() => _memory ??= MemFdMemory.Create((int)Length, "passage-bar");
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Passage.Host.Devices;
 using Passage.Host.Inventory;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
@@ -238,6 +239,17 @@ public sealed partial class SimFunction
 
         return storage.Read(offset, size);
     }
+
+    /// <summary>
+    /// Maps a page-aligned part of BAR <paramref name="bar"/>'s memory: what is written through the
+    /// mapping is what the device reads, with no trap — so only parts without registers the model
+    /// acts on (MSI-X structures, its control block) may be handed out; the caller decides which.
+    /// </summary>
+    /// <exception cref="HostDeviceException">EINVAL: no such BAR, an I/O BAR, or a range outside it.</exception>
+    public IMappedArea MapBar(int bar, ulong offset, ulong size) =>
+        (uint)bar < (uint)_bars.Length && _bars[bar] is { } storage && _barKinds[bar] != BarKind.Io
+            ? storage.Map(offset, size)
+            : throw new HostDeviceException(Errno.EINVAL, $"{Address}: BAR{bar} has no memory to map");
 
     /// <summary>Writes to BAR <paramref name="bar"/> under the rules of <see cref="ReadBar"/>; bad accesses are dropped, the PBA ignores writes.</summary>
     public void WriteBar(int bar, ulong offset, int size, ulong value)
