@@ -171,26 +171,9 @@ public sealed class LinuxVfioDevice : IHostDevice
 
         fixed (byte* start = data)
         {
-            int done = 0;
-            while (done < data.Length)
-            {
-                // Sound: start is pinned for the fixed block and pread writes at most the remaining bytes of data.
-                nint n = LibC.pread(_device, start + done, (nuint)(data.Length - done), position + done);
-                if (n > 0)
-                {
-                    done += (int)n;
-                    continue;
-                }
-
-                Errno errno = n == 0 ? Errno.EIO : LibC.LastErrno();
-                if ((int)errno != LibC.EIntr)
-                {
-                    return errno;
-                }
-            }
+            // Sound: start is pinned for the fixed block and pread writes at most the remaining bytes of data.
+            return Transfer(start, data.Length, position, &LibC.pread);
         }
-
-        return Errno.None;
     }
 
     /// <inheritdoc/>
@@ -204,26 +187,9 @@ public sealed class LinuxVfioDevice : IHostDevice
 
         fixed (byte* start = data)
         {
-            int done = 0;
-            while (done < data.Length)
-            {
-                // Sound: start is pinned for the fixed block and pwrite reads at most the remaining bytes of data.
-                nint n = LibC.pwrite(_device, start + done, (nuint)(data.Length - done), position + done);
-                if (n > 0)
-                {
-                    done += (int)n;
-                    continue;
-                }
-
-                Errno errno = n == 0 ? Errno.EIO : LibC.LastErrno();
-                if ((int)errno != LibC.EIntr)
-                {
-                    return errno;
-                }
-            }
+            // Sound: start is pinned for the fixed block and pwrite reads at most the remaining bytes of data.
+            return Transfer(start, data.Length, position, &LibC.pwrite);
         }
-
-        return Errno.None;
     }
 
     /// <inheritdoc/>
@@ -604,6 +570,29 @@ public sealed class LinuxVfioDevice : IHostDevice
         }
 
         position = (long)(info.Offset + offset);
+        return Errno.None;
+    }
+
+    // pread/pwrite until every byte moved: all of them or an errno, never a partial transfer.
+    private unsafe Errno Transfer(byte* start, int length, long position, delegate*<FileDescriptorHandle, void*, nuint, long, nint> io)
+    {
+        int done = 0;
+        while (done < length)
+        {
+            nint n = io(_device, start + done, (nuint)(length - done), position + done);
+            if (n > 0)
+            {
+                done += (int)n;
+                continue;
+            }
+
+            Errno errno = n == 0 ? Errno.EIO : LibC.LastErrno();
+            if ((int)errno != LibC.EIntr)
+            {
+                return errno;
+            }
+        }
+
         return Errno.None;
     }
 }
