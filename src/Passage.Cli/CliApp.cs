@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Passage.Cli.Devices;
 using Passage.Cli.Pci;
 
 namespace Passage.Cli;
@@ -7,15 +8,16 @@ namespace Passage.Cli;
 internal static class CliApp
 {
     public static RootCommand Build(CliContext context) =>
-        new("passage: PCI device passthrough for virtual machines — inventory, decoding and verdicts.")
+        new("passage: PCI device passthrough for virtual machines — inventory, decoding, verdicts, device views and driver binding.")
         {
             PciCommands.Build(context),
+            DeviceCommands.Build(context),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, string sysfsRoot = "/sys")
+    public static int Run(string[] args, TextWriter output, TextWriter error, string sysfsRoot = "/sys", string devRoot = "/dev/vfio")
     {
-        var context = new CliContext(error, sysfsRoot);
+        var context = new CliContext(error, sysfsRoot, devRoot);
         ParseResult result = Build(context).Parse(args);
         int code = result.Invoke(new InvocationConfiguration { Output = output, Error = error });
         // A malformed command line exits 2, apart from failures of a well-formed one (1).

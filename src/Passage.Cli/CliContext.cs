@@ -1,18 +1,22 @@
 using System.CommandLine;
 using Passage.Cli.Pci;
+using Passage.Host.Devices;
 using Passage.Host.Inventory;
 using Passage.Host.Sim;
 
 namespace Passage.Cli;
 
-/// <summary>What every command shares: the error writer, the sysfs root, names, and the one error policy.</summary>
-internal sealed class CliContext(TextWriter error, string sysfsRoot)
+/// <summary>What every command shares: the error writer, the sysfs and VFIO device roots, names, and the one error policy.</summary>
+internal sealed class CliContext(TextWriter error, string sysfsRoot, string devRoot = "/dev/vfio")
 {
     private NameResolver? _names;
 
     public TextWriter Error => error;
 
     public string SysfsRoot => sysfsRoot;
+
+    /// <summary>Where the VFIO device nodes live (<c>/dev/vfio</c>).</summary>
+    public string DevRoot => devRoot;
 
     /// <summary>Names from the system's pci.ids, loaded on first use.</summary>
     public NameResolver Names => _names ??= NameResolver.System();
@@ -33,7 +37,7 @@ internal sealed class CliContext(TextWriter error, string sysfsRoot)
             error.WriteLine($"passage: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is CliException or TopologyException or HostInventoryException)
+        catch (Exception e) when (e is CliException or TopologyException or HostInventoryException or HostDeviceException)
         {
             error.WriteLine($"passage: {e.Message}");
             return 1;

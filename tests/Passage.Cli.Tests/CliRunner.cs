@@ -9,11 +9,14 @@ internal static class CliRunner
 
     public static (int Code, string Out, string Err) Run(params string[] args) => RunWithSysfs("/sys", args);
 
-    public static (int Code, string Out, string Err) RunWithSysfs(string sysfsRoot, params string[] args)
+    public static (int Code, string Out, string Err) RunWithSysfs(string sysfsRoot, params string[] args) => RunWithRoots(sysfsRoot, "/dev/vfio", args);
+
+    /// <summary>Runs with the given sysfs root and VFIO device-node directory.</summary>
+    public static (int Code, string Out, string Err) RunWithRoots(string sysfsRoot, string devRoot, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = CliApp.Run(args, output, error, sysfsRoot);
+        int code = CliApp.Run(args, output, error, sysfsRoot, devRoot);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -8,4 +8,6 @@ namespace Passage.Cli.Json;
 [JsonSerializable(typeof(HostFunctionJson))]
 [JsonSerializable(typeof(FunctionJson))]
 [JsonSerializable(typeof(List<FunctionJson>))]
+[JsonSerializable(typeof(DeviceInfoJson))]
+[JsonSerializable(typeof(DriverBindingJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

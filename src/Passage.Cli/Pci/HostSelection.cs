@@ -14,35 +14,49 @@ internal static class HostSelection
 
     /// <summary>Loads the inventory; <paramref name="notice"/> receives a line when the default falls back to the simulated host.</summary>
     /// <exception cref="UsageException">The option's value is not one of the accepted forms.</exception>
-    public static HostInventory Load(string? host, TextWriter notice, string sysfsRoot = "/sys")
+    public static HostInventory Load(string? host, TextWriter notice, string sysfsRoot = "/sys") => Read(Resolve(host, notice, sysfsRoot));
+
+    /// <summary>Reads the inventory <paramref name="source"/> names.</summary>
+    public static HostInventory Read(HostSource source) =>
+        source.Simulated ? SimulatedHost.Load(source.Path) : new SysfsHostReader(source.Path).Read();
+
+    /// <summary>
+    /// Says where <paramref name="host"/> points without reading it; <paramref name="notice"/>
+    /// receives a line when the default falls back to the simulated host.
+    /// </summary>
+    /// <exception cref="UsageException">The option's value is not one of the accepted forms.</exception>
+    public static HostSource Resolve(string? host, TextWriter notice, string sysfsRoot = "/sys")
     {
         if (string.IsNullOrEmpty(host))
         {
-            var sysfs = new SysfsHostReader(sysfsRoot);
-            if (sysfs.HasPciDevices)
+            if (new SysfsHostReader(sysfsRoot).HasPciDevices)
             {
-                return sysfs.Read();
+                return new HostSource(Simulated: false, sysfsRoot);
             }
 
             notice.WriteLine($"passage: {Path.Combine(sysfsRoot, "bus/pci/devices")} lists no PCI functions; showing the simulated host hosts/lab.json");
-            return SimulatedHost.Load(BundledLab);
+            return new HostSource(Simulated: true, BundledLab);
         }
 
+        return ResolveExplicit(host, sysfsRoot)
+            ?? throw new UsageException($"--host '{host}' is not 'sysfs', 'sysfs:DIR' or 'sim:FILE'");
+    }
+
+    /// <summary>The source an explicit <c>--host</c> value names, or null when it is malformed.</summary>
+    private static HostSource? ResolveExplicit(string host, string sysfsRoot)
+    {
         if (host == "sysfs")
         {
-            return new SysfsHostReader(sysfsRoot).Read();
+            return new HostSource(Simulated: false, sysfsRoot);
         }
 
         if (host.StartsWith("sysfs:", StringComparison.Ordinal) && host.Length > "sysfs:".Length)
         {
-            return new SysfsHostReader(host["sysfs:".Length..]).Read();
+            return new HostSource(Simulated: false, host["sysfs:".Length..]);
         }
 
-        if (host.StartsWith("sim:", StringComparison.Ordinal) && host.Length > "sim:".Length)
-        {
-            return SimulatedHost.Load(host["sim:".Length..]);
-        }
-
-        throw new UsageException($"--host '{host}' is not 'sysfs', 'sysfs:DIR' or 'sim:FILE'");
+        return host.StartsWith("sim:", StringComparison.Ordinal) && host.Length > "sim:".Length
+            ? new HostSource(Simulated: true, host["sim:".Length..])
+            : null;
     }
 }

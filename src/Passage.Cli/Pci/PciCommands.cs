@@ -30,7 +30,7 @@ internal static class PciCommands
         var decode = new Command("decode", "Decode a config-space dump file.") { file, json };
         decode.SetAction(r => context.Run(r, output => Decode(context, r.GetValue(file)!, r.GetValue(json), output)));
 
-        return new Command("pci", "Inspect the host's PCI functions.") { list, show, decode };
+        return new Command("pci", "Inspect the host's PCI functions and move them between drivers.") { list, show, decode, DriverBindingCommands.Bind(context, host, json), DriverBindingCommands.Unbind(context, host, json) };
     }
 
     private static int List(CliContext context, string? hostOption, bool json, TextWriter output)
@@ -54,11 +54,7 @@ internal static class PciCommands
 
     private static int Show(CliContext context, string addressText, string? hostOption, bool json, TextWriter output)
     {
-        if (!PciAddress.TryParse(addressText, out PciAddress address))
-        {
-            throw new UsageException($"'{addressText}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
-        }
-
+        PciAddress address = ParseAddress(addressText);
         HostInventory inventory = HostSelection.Load(hostOption, context.Error, context.SysfsRoot);
         HostFunction function = inventory.Find(address)
             ?? throw new CliException($"no function {address} on {inventory.Description}");
@@ -73,6 +69,13 @@ internal static class PciCommands
         FunctionFormatter.Write(output, function.Decoded, names, function.Address.ToString(), HostLines(inventory, function, verdict));
         return 0;
     }
+
+    /// <summary>Parses a function address argument.</summary>
+    /// <exception cref="UsageException">It is not an address.</exception>
+    public static PciAddress ParseAddress(string text) =>
+        PciAddress.TryParse(text, out PciAddress address)
+            ? address
+            : throw new UsageException($"'{text}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
 
     private static int Decode(CliContext context, string path, bool json, TextWriter output)
     {
