@@ -68,8 +68,10 @@ public sealed class DeviceCommandsTests : IDisposable
         JsonElement d = doc.RootElement;
         JsonElement bar0 = d.GetProperty("regions")[0];
         Assert.Equal(16384, bar0.GetProperty("size").GetInt64());
-        Assert.Equal(["read", "write"], Strings(bar0.GetProperty("flags")));
-        Assert.Equal(0, bar0.GetProperty("sparseAreas").GetArrayLength());
+        Assert.Equal(["read", "write", "mmap"], Strings(bar0.GetProperty("flags")));
+        // Only page 0x1000 holds neither the control block (0xF00), the PBA (0x2000) nor the table (0x3000).
+        JsonElement area = Assert.Single(bar0.GetProperty("sparseAreas").EnumerateArray());
+        Assert.Equal((0x1000, 0x1000), (area.GetProperty("offset").GetInt32(), area.GetProperty("size").GetInt32()));
         Assert.False(bar0.GetProperty("msixMappable").GetBoolean());
         JsonElement bar1 = d.GetProperty("regions")[1];
         Assert.Equal(0, bar1.GetProperty("size").GetInt64());
@@ -98,7 +100,7 @@ public sealed class DeviceCommandsTests : IDisposable
         Assert.Equal("0000:06:00.0: simulated device, model nvme-970evo", lines[0]);
         Assert.Equal("Device flags: pci reset", lines[1]);
         Assert.Equal("Reset: function reset available", lines[2]);
-        Assert.Equal(["0", "BAR0", "0x4000", "(16K)", "read", "write", "no", "-"], Row(lines, "BAR0"));
+        Assert.Equal(["0", "BAR0", "0x4000", "(16K)", "read", "write", "mmap", "no", "0x1000+0x1000"], Row(lines, "BAR0"));
         Assert.Equal(["7", "CONFIG", "0x1000", "(4K)", "read", "write", "no", "-"], Row(lines, "CONFIG"));
         Assert.Equal(["8", "VGA", "-", "-", "no", "-"], Row(lines, "VGA"));
         Assert.Equal(["2", "MSIX", "33", "eventfd"], Row(lines, "MSIX"));
