@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Passage.Tests.Shared;
 
 namespace Passage.Cli.Tests;
 
@@ -192,33 +192,5 @@ public sealed class DriverBindingCommandsTests : IDisposable
 
     private (int Code, string Out, string Err) Run(params string[] args) => CliRunner.RunWithSysfs(_sys, args);
 
-    private string AddFunction(string name, byte headerType, string? driver, int? group)
-    {
-        string dir = Path.Combine(_sys, "bus", "pci", "devices", name);
-        Directory.CreateDirectory(dir);
-        byte[] config = new byte[64];
-        config[0] = 0x86;
-        config[1] = 0x80;
-        config[0x0E] = headerType;
-        File.WriteAllBytes(Path.Combine(dir, "config"), config);
-        File.WriteAllText(Path.Combine(dir, "driver_override"), "");
-
-        if (driver is not null)
-        {
-            string driverDir = Path.Combine(_sys, "bus", "pci", "drivers", driver);
-            Directory.CreateDirectory(driverDir);
-            File.WriteAllText(Path.Combine(driverDir, "unbind"), "");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "driver"), driverDir);
-        }
-
-        if (group is { } number)
-        {
-            string groupDir = Path.Combine(_sys, "kernel", "iommu_groups", number.ToString(CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(Path.Combine(groupDir, "devices"));
-            Directory.CreateSymbolicLink(Path.Combine(dir, "iommu_group"), groupDir);
-            Directory.CreateSymbolicLink(Path.Combine(groupDir, "devices", name), dir);
-        }
-
-        return dir;
-    }
+    private string AddFunction(string name, byte headerType, string? driver, int? group) => FakeSysfs.AddFunction(_sys, name, headerType, driver, group);
 }
