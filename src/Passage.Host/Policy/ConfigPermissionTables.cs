@@ -6,7 +6,9 @@ namespace Passage.Host.Policy;
 /// <summary>
 /// vfio-pci's config-space permission tables as data (host-device.md §2.2–§2.3): the type-0
 /// header, each standard and extended capability it exposes, the lengths it exposes them with,
-/// and the capabilities it hides. Registers not listed read through from hardware and drop writes.
+/// and the capabilities it hides. Registers not listed read through from hardware and drop
+/// writes — which is all the read-only capabilities (AGP, HyperTransport, SATA; VC, DSN, MFVC,
+/// ACS, ARI, ATS, SR-IOV, Multicast, PRI, Resizable BAR, DPA, TPH, LTR) need.
 /// </summary>
 public static class ConfigPermissionTables
 {
@@ -33,9 +35,6 @@ public static class ConfigPermissionTables
 
     /// <summary>Standard capabilities vfio-pci hides: the previous next pointer skips them.</summary>
     public static readonly IReadOnlySet<int> HiddenStandard = new HashSet<int> { 0x00, 0x04, 0x06, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x14 };
-
-    /// <summary>Standard capabilities exposed read-only (beyond their ID/next pair).</summary>
-    public static readonly IReadOnlySet<int> ReadOnlyStandard = new HashSet<int> { 0x02, 0x08, 0x12 };
 
     private static readonly Dictionary<int, FieldPermission[]> Standard = new()
     {
@@ -74,9 +73,6 @@ public static class ConfigPermissionTables
         // The kernel's comment means Data Select; its constant is the Data register's low byte. Mirror the code.
         [(int)ExtendedCapabilityId.PowerBudgeting] = [FieldPermission.HardwareWritable(8, 1)],
     };
-
-    /// <summary>Extended capabilities exposed read-only beyond their header: VC, DSN, MFVC, VC9, ACS, ARI, ATS, SR-IOV, Multicast, PRI, Resizable BAR, DPA, TPH, LTR.</summary>
-    public static readonly IReadOnlySet<int> ReadOnlyExtended = new HashSet<int> { 0x02, 0x03, 0x08, 0x09, 0x0D, 0x0E, 0x0F, 0x10, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18 };
 
     /// <summary>Extended capabilities whose every byte writes through to hardware: VSEC and DVSEC.</summary>
     public static readonly IReadOnlySet<int> RawExtended = new HashSet<int> { 0x0B, 0x23 };

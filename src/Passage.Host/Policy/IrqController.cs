@@ -163,9 +163,7 @@ public sealed class IrqController : IDisposable
     {
         lock (_setLock)
         {
-            DisableActive();
-            _err.Clear()?.Dispose();
-            _req.Clear()?.Dispose();
+            DisableAllLocked();
         }
     }
 
@@ -179,11 +177,16 @@ public sealed class IrqController : IDisposable
                 return;
             }
 
-            DisableActive();
-            _err.Clear()?.Dispose();
-            _req.Clear()?.Dispose();
+            DisableAllLocked();
             _disposed = true;
         }
+    }
+
+    private void DisableAllLocked()
+    {
+        DisableActive();
+        _err.Clear()?.Dispose();
+        _req.Clear()?.Dispose();
     }
 
     private static InterruptSlot[] NewSlots(int count)

@@ -120,9 +120,6 @@ public sealed class VirtualConfigSpace
         return Errno.None;
     }
 
-    /// <summary>Little-endian view of shadow bytes, for the policy and tests.</summary>
-    public uint Shadow32(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(_shadow.AsSpan(offset, 4));
-
     private Errno ReadCore(int offset, Span<byte> data)
     {
         Span<byte> hw = stackalloc byte[4];
