@@ -459,4 +459,26 @@ public sealed class RegisterDispatcherTests
 
         Assert.Equal(0, calls);
     }
+
+    [Fact]
+    public void ReadWrite_HotPath_AllocatesNothing()
+    {
+        var d = new RegisterDispatcher(DispatcherMode.Guest);
+        uint stored = 0;
+        d.Add(new RegisterDescriptor { Offset = 0x41, Size = 1, Read = (_, _) => stored, Write = (_, v, _) => stored = v });
+        d.Add(Masked(0x10));
+        d.Read(0x40, 4);
+        d.Write(0x40, 4, 1);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            d.Read(0x40, 4);
+            d.Write(0x40, 4, (uint)i);
+            d.Read(0x10, 4);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((uint)(999 >> 8) & 0xFF, stored);
+    }
 }

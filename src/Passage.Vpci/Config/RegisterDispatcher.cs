@@ -106,41 +106,29 @@ public sealed class RegisterDispatcher
         }
 
         ulong value = ulong.MaxValue;
-        int end = reg + size;
-        int pos = reg;
+        var walk = new Walk(_registers, reg, reg + size);
         lock (_lock)
         {
-            foreach (RegisterDescriptor r in _registers)
+            while (walk.Next(out int from, out int to, out RegisterDescriptor? r))
             {
-                if (r.End <= reg)
+                uint part;
+                if (r is null)
                 {
-                    continue;
+                    part = GapRead(from, to - from);
+                }
+                else
+                {
+                    uint whole = r.Read is { } read ? read(r.Offset, r.Context) : uint.MaxValue;
+                    part = (whole & ~(r.ReservedPreserve | r.ReservedZero)) >> (8 * (from - r.Offset));
                 }
 
-                if (r.Offset >= end)
-                {
-                    break;
-                }
-
-                if (r.Offset > pos)
-                {
-                    value = Merge(value, GapRead(pos, r.Offset - pos), pos - reg, r.Offset - pos);
-                    pos = r.Offset;
-                }
-
-                uint whole = r.Read is { } read ? read(r.Offset, r.Context) : uint.MaxValue;
-                whole &= ~(r.ReservedPreserve | r.ReservedZero);
-                int from = Math.Max(r.Offset, reg);
-                int to = Math.Min(r.End, end);
-                uint part = whole >> (8 * (from - r.Offset));
                 value = Merge(value, part, from - reg, to - from);
-                pos = to;
             }
         }
 
-        if (pos < end)
+        if (walk.Position < walk.End)
         {
-            value = Merge(value, GapRead(pos, end - pos), pos - reg, end - pos);
+            value = Merge(value, GapRead(walk.Position, walk.End - walk.Position), walk.Position - reg, walk.End - walk.Position);
         }
 
         return size == 4 ? (uint)value : (uint)(value & ((1UL << (8 * size)) - 1));
@@ -154,38 +142,26 @@ public sealed class RegisterDispatcher
             return;
         }
 
-        int end = reg + size;
-        int pos = reg;
+        var walk = new Walk(_registers, reg, reg + size);
         lock (_lock)
         {
-            foreach (RegisterDescriptor r in _registers)
+            while (walk.Next(out int from, out int to, out RegisterDescriptor? r))
             {
-                if (r.End <= reg)
+                uint part = value >> (8 * (from - reg));
+                if (r is null)
                 {
-                    continue;
+                    GapWrite(from, to - from, part);
                 }
-
-                if (r.Offset >= end)
+                else
                 {
-                    break;
+                    WriteRegister(r, from, to - from, part);
                 }
-
-                if (r.Offset > pos)
-                {
-                    GapWrite(pos, r.Offset - pos, value >> (8 * (pos - reg)));
-                    pos = r.Offset;
-                }
-
-                int from = Math.Max(r.Offset, reg);
-                int to = Math.Min(r.End, end);
-                WriteRegister(r, from, to - from, value >> (8 * (from - reg)));
-                pos = to;
             }
         }
 
-        if (pos < end)
+        if (walk.Position < walk.End)
         {
-            GapWrite(pos, end - pos, value >> (8 * (pos - reg)));
+            GapWrite(walk.Position, walk.End - walk.Position, value >> (8 * (walk.Position - reg)));
         }
     }
 
@@ -250,17 +226,14 @@ public sealed class RegisterDispatcher
         return (accumulator & ~lanes) | (((ulong)part << (8 * byteOffset)) & lanes);
     }
 
-    // A gap is read or written in naturally sized pieces; a 3-byte gap as 1 + 2 at an odd offset, else 2 + 1.
+    // A gap is read or written in naturally sized pieces: a 3-byte gap as 1 + 2 at an odd offset, else 2 + 1.
+    private static int FirstPiece(int offset, int length) => length != 3 ? length : (offset & 1) != 0 ? 1 : 2;
+
     private uint GapRead(int offset, int length)
     {
-        if (length == 3)
-        {
-            return (offset & 1) != 0
-                ? GapPiece(offset, 1) | (GapPiece(offset + 1, 2) << 8)
-                : GapPiece(offset, 2) | (GapPiece(offset + 2, 1) << 16);
-        }
-
-        return GapPiece(offset, length);
+        int first = FirstPiece(offset, length);
+        uint value = GapPiece(offset, first);
+        return first == length ? value : value | (GapPiece(offset + first, length - first) << (8 * first));
     }
 
     private uint GapPiece(int offset, int length)
@@ -286,23 +259,12 @@ public sealed class RegisterDispatcher
             return;
         }
 
-        if (length == 3)
+        int first = FirstPiece(offset, length);
+        GapWritePiece(offset, first, data);
+        if (first != length)
         {
-            if ((offset & 1) != 0)
-            {
-                GapWritePiece(offset, 1, data);
-                GapWritePiece(offset + 1, 2, data >> 8);
-            }
-            else
-            {
-                GapWritePiece(offset, 2, data);
-                GapWritePiece(offset + 2, 1, data >> 16);
-            }
-
-            return;
+            GapWritePiece(offset + first, length - first, data >> (8 * first));
         }
-
-        GapWritePiece(offset, length, data);
     }
 
     private void GapWritePiece(int offset, int length, uint data)
@@ -314,5 +276,49 @@ public sealed class RegisterDispatcher
         }
 
         _host!.Write(Host.Devices.VfioRegion.Config, (ulong)offset, bytes[..length]);
+    }
+
+    // The pieces of one access in address order: whole-or-partial registers and the gaps between
+    // them. Next stops before a trailing gap, which callers handle after releasing the lock (§9).
+    // A struct over the array loaded at the start, so the access path does not allocate.
+    private struct Walk(RegisterDescriptor[] registers, int start, int end)
+    {
+        private int _index;
+        private int _advanced;
+
+        public readonly int Position => start + _advanced;
+
+        public readonly int End => end;
+
+        public bool Next(out int from, out int to, out RegisterDescriptor? register)
+        {
+            while (_index < registers.Length && registers[_index].End <= start)
+            {
+                _index++;
+            }
+
+            register = null;
+            from = to = Position;
+            if (_index >= registers.Length || registers[_index].Offset >= end)
+            {
+                return false;
+            }
+
+            RegisterDescriptor r = registers[_index];
+            if (r.Offset > Position)
+            {
+                to = r.Offset;
+            }
+            else
+            {
+                register = r;
+                from = Math.Max(r.Offset, start);
+                to = Math.Min(r.End, end);
+                _index++;
+            }
+
+            _advanced = to - start;
+            return true;
+        }
     }
 }
