@@ -18,9 +18,25 @@ public sealed class HostFunction
         PciAddress? parent,
         IReadOnlyList<RegisterRange> knownRegisters,
         string? model = null)
+        : this(address, Decode(config, resources), resources, driver, iommuGroup, resetMethods, numaNode, parent, knownRegisters, model)
+    {
+    }
+
+    /// <summary>Creates a function from a config space already decoded with <see cref="Decode"/> (a simulated host needs the decoding first).</summary>
+    internal HostFunction(
+        PciAddress address,
+        DecodedFunction decoded,
+        IReadOnlyList<BarResource> resources,
+        string? driver,
+        int? iommuGroup,
+        IReadOnlyList<string> resetMethods,
+        int? numaNode,
+        PciAddress? parent,
+        IReadOnlyList<RegisterRange> knownRegisters,
+        string? model)
     {
         Address = address;
-        Config = config;
+        Config = decoded.Config;
         Resources = resources;
         Driver = driver;
         IommuGroup = iommuGroup;
@@ -28,6 +44,13 @@ public sealed class HostFunction
         NumaNode = numaNode;
         Parent = parent;
         Model = model;
+        Decoded = decoded;
+        KnownRegisters = [.. knownRegisters, .. CapabilityRegisterRanges.From(Decoded)];
+    }
+
+    /// <summary>Decodes <paramref name="config"/> with the BAR and ROM sizes the host placed.</summary>
+    internal static DecodedFunction Decode(ConfigSpace config, IReadOnlyList<BarResource> resources)
+    {
         var sizes = new Dictionary<int, ulong>();
         foreach (BarResource r in resources)
         {
@@ -38,8 +61,7 @@ public sealed class HostFunction
         }
 
         ulong? romSize = resources.FirstOrDefault(r => r.Index == BarResource.RomIndex)?.Size;
-        Decoded = DecodedFunction.Decode(config, sizes, romSize is 0 ? null : romSize);
-        KnownRegisters = [.. knownRegisters, .. CapabilityRegisterRanges.From(Decoded)];
+        return DecodedFunction.Decode(config, sizes, romSize is 0 ? null : romSize);
     }
 
     /// <summary>The function's address.</summary>

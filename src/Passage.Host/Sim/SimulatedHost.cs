@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Passage.Host.Inventory;
 using Passage.Pci;
-using Passage.Pci.Decoding;
 
 namespace Passage.Host.Sim;
 
@@ -262,7 +261,8 @@ public sealed partial class SimulatedHost
 
     private HostInventory Finish(TopologyDocument document)
     {
-        var decoded = _placed.ToDictionary(p => p.Address, p => DecodedFunction.Decode(p.Config.Build()));
+        // Built and decoded once: the grouping, the reset probe and the inventory share the decoding.
+        var decoded = _placed.ToDictionary(p => p.Address, p => HostFunction.Decode(p.Config.Build(), p.Resources));
         IReadOnlyDictionary<PciAddress, int> groups = IommuGroupCalculator.Assign(
             _placed.Select(p => new IommuGroupCalculator.Node(p.Address, decoded[p.Address], p.Parent)).ToList());
 
@@ -271,7 +271,7 @@ public sealed partial class SimulatedHost
         {
             bool aloneOnBus = _placed.Count(o => o.Address.Bus == p.Address.Bus) == 1;
             IReadOnlyList<string> reset = ResetMethodProbe.Probe(decoded[p.Address], p.Model.NoPmResetQuirk, p.Parent is null, aloneOnBus);
-            functions.Add(new HostFunction(p.Address, p.Config.Build(), p.Resources, p.Driver, groups[p.Address], reset, p.NumaNode, p.Parent, p.Model.Registers, p.Model.Name));
+            functions.Add(new HostFunction(p.Address, decoded[p.Address], p.Resources, p.Driver, groups[p.Address], reset, p.NumaNode, p.Parent, p.Model.Registers, p.Model.Name));
         }
 
         string name = string.IsNullOrWhiteSpace(document.Name) ? Path.GetFileNameWithoutExtension(_file) : document.Name;
