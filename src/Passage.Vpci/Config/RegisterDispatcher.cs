@@ -30,6 +30,9 @@ public sealed class RegisterDispatcher
     /// <summary>Guest or trusted.</summary>
     public DispatcherMode Mode { get; }
 
+    /// <summary>The function lock (vpci.md §9): held around every hook; emulated state shares it.</summary>
+    internal Lock Lock => _lock;
+
     /// <summary>The registers, sorted by offset.</summary>
     public IReadOnlyList<RegisterDescriptor> Registers => _registers;
 
@@ -283,8 +286,30 @@ public sealed class RegisterDispatcher
     // A struct over the array loaded at the start, so the access path does not allocate.
     private struct Walk(RegisterDescriptor[] registers, int start, int end)
     {
-        private int _index;
+        // The first register not entirely below the window, by binary search (the list is sorted
+        // and non-overlapping, so End grows with Offset).
+        private int _index = FirstEndingAfter(registers, start);
         private int _advanced;
+
+        private static int FirstEndingAfter(RegisterDescriptor[] registers, int start)
+        {
+            int lo = 0;
+            int hi = registers.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (registers[mid].End <= start)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
 
         public readonly int Position => start + _advanced;
 
