@@ -27,6 +27,9 @@ public enum Errno
     /// <summary>Device or resource busy.</summary>
     EBUSY = 16,
 
+    /// <summary>File exists (a descriptor already in an epoll set).</summary>
+    EEXIST = 17,
+
     /// <summary>No such device (no reset scope; INTx without an IRQ).</summary>
     ENODEV = 19,
 
