@@ -7,7 +7,7 @@ using Passage.Host.Sim;
 namespace Passage.Cli;
 
 /// <summary>What every command shares: the error writer, the sysfs and VFIO device roots, names, and the one error policy.</summary>
-internal sealed class CliContext(TextWriter error, string sysfsRoot, string devRoot = "/dev/vfio")
+internal sealed class CliContext(TextWriter error, string sysfsRoot, string devRoot = "/dev/vfio", TextReader? input = null, CancellationToken shutdown = default)
 {
     private NameResolver? _names;
 
@@ -17,6 +17,12 @@ internal sealed class CliContext(TextWriter error, string sysfsRoot, string devR
 
     /// <summary>Where the VFIO device nodes live (<c>/dev/vfio</c>).</summary>
     public string DevRoot => devRoot;
+
+    /// <summary>Where commands read from when no file is given (standard input).</summary>
+    public TextReader Input => input ?? Console.In;
+
+    /// <summary>Asks long-running commands (servers) to stop, besides Ctrl-C and SIGTERM; tests use it.</summary>
+    public CancellationToken Shutdown => shutdown;
 
     /// <summary>Names from the system's pci.ids, loaded on first use.</summary>
     public NameResolver Names => _names ??= NameResolver.System();

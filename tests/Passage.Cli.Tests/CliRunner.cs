@@ -11,6 +11,16 @@ internal static class CliRunner
 
     public static (int Code, string Out, string Err) RunWithSysfs(string sysfsRoot, params string[] args) => RunWithRoots(sysfsRoot, "/dev/vfio", args);
 
+    /// <summary>Runs with <paramref name="input"/> as standard input; <paramref name="shutdown"/> stops servers as Ctrl-C does.</summary>
+    public static (int Code, string Out, string Err) RunWithInput(string input, CancellationToken shutdown, params string[] args)
+    {
+        using var reader = new StringReader(input);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, output, error, "/sys", "/dev/vfio", reader, shutdown);
+        return (code, output.ToString(), error.ToString());
+    }
+
     /// <summary>Runs with the given sysfs root and VFIO device-node directory.</summary>
     public static (int Code, string Out, string Err) RunWithRoots(string sysfsRoot, string devRoot, params string[] args)
     {

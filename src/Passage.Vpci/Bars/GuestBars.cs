@@ -39,7 +39,9 @@ internal sealed class GuestBars
             bool is64 = !io && (raw & BarEncoding.MemoryTypeMask) == BarEncoding.MemoryType64;
             RegionInfo? region = Region(function.Device, i);
             ulong size = region?.Size ?? 0;
-            string? refusal = io ? "an I/O BAR (not offered to guests)"
+            // I/O BARs are never offered (vpci.md §5.1), so they are not worth a log line; a
+            // malformed memory BAR is.
+            string? refusal = io ? null
                 : size != 0 && !BitOperations.IsPow2(size) ? $"its size 0x{size:x} is not a power of two"
                 : is64 && i == 5 ? "a 64-bit BAR in the last slot"
                 : null;
@@ -48,7 +50,7 @@ internal sealed class GuestBars
                 function.Log($"BAR{i} is not offered: {refusal}");
             }
 
-            _bars[i] = refusal is null && size != 0
+            _bars[i] = !io && refusal is null && size != 0
                 ? new GuestBar(i, size, is64, (raw & BarEncoding.Prefetchable) != 0, false, region)
                 : new GuestBar(i, 0, false, false, false, null);
         }
@@ -153,7 +155,7 @@ internal sealed class GuestBars
             RegionInfo info = device.GetRegionInfo(index);
             return info.Size != 0 && (info.Flags & RegionFlags.Read) != 0 ? info : null;
         }
-        catch (HostDeviceException)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             return null;
         }
@@ -354,7 +356,7 @@ internal sealed class GuestBars
                         {
                             mapping = new MappedBarTarget(_function.Device.Map(piece.Bar, piece.Area));
                         }
-                        catch (HostDeviceException e)
+                        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
                         {
                             return $"BAR{piece.Bar} area {piece.Area} cannot be mapped: {e.Message}";
                         }

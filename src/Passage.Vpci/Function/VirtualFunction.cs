@@ -197,7 +197,7 @@ public sealed class VirtualFunction : IPciDevice, IDisposable
             {
                 Device.Reset();
             }
-            catch (HostDeviceException e)
+            catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
             {
                 Log($"virtual FLR: the host device could not be reset ({e.Message}); going on");
             }

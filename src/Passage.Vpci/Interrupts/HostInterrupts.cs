@@ -30,7 +30,7 @@ internal sealed class HostInterrupts : IInterruptTarget
         {
             IntxCount = (int)function.Device.GetIrqInfo(VfioIrq.Intx).Count;
         }
-        catch (HostDeviceException)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             IntxCount = 0;
         }
@@ -198,7 +198,7 @@ internal sealed class HostInterrupts : IInterruptTarget
         {
             _function.Device.SetIrqs(VfioIrq.Intx, 0, 1, IrqSetFlags.ActionTrigger | IrqSetFlags.DataEventfd, fd);
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"INTx: the host refused to enable INTx ({e.Message})");
             _function.Router.Detach(slot);
@@ -226,7 +226,7 @@ internal sealed class HostInterrupts : IInterruptTarget
         {
             _function.Device.SetIrqs(VfioIrq.Intx, 0, count, action | data, []);
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"INTx: the host refused to {what} ({e.Message})");
         }

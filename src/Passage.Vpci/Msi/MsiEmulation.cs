@@ -71,7 +71,7 @@ public sealed class MsiEmulation : IInterruptTarget
         {
             hostMax = Math.Min(function.Device.GetIrqInfo(VfioIrq.Msi).Count, MaxVectors);
         }
-        catch (HostDeviceException)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             hostMax = 0;
         }
@@ -142,7 +142,7 @@ public sealed class MsiEmulation : IInterruptTarget
         {
             _function.Device.SetIrqs(VfioIrq.Msi, 0, 0, IrqSetFlags.ActionTrigger | IrqSetFlags.DataNone, []);
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"MSI: the host refused to disable MSI ({e.Message})");
         }
@@ -233,7 +233,7 @@ public sealed class MsiEmulation : IInterruptTarget
 
             return true;
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"MSI: the host refused to enable {_count} vector(s) ({e.Message}); MSI stays disabled");
             _hostActive = false;

@@ -115,7 +115,7 @@ public sealed class MsixEmulation : IInterruptTarget
         {
             info = function.Device.GetIrqInfo(VfioIrq.Msix);
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             reason = $"the host device's MSI-X index cannot be read ({e.Message})";
             return null;
@@ -248,7 +248,7 @@ public sealed class MsixEmulation : IInterruptTarget
             {
                 _function.Device.SetIrqs(VfioIrq.Msix, 0, 0, Disable, []);
             }
-            catch (HostDeviceException e)
+            catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
             {
                 _function.Log($"MSI-X: the host refused to disable MSI-X ({e.Message})");
             }
@@ -575,7 +575,7 @@ public sealed class MsixEmulation : IInterruptTarget
             available = _function.Device.SetIrqs(VfioIrq.Msix, start, count, flags, fds);
             return available == 0;
         }
-        catch (HostDeviceException e)
+        catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"MSI-X: the host refused to {what} ({e.Message})");
             return false;

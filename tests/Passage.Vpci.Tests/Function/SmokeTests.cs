@@ -28,6 +28,6 @@ public sealed class SmokeTests
         }
 
         Assert.Equal(string.Join(",", Enumerable.Range(0x40, 5)), string.Join(",", lab.Sink.Messages.Select(m => (int)m.Data)));
-        Assert.Equal(["BAR2 is not offered: an I/O BAR (not offered to guests)"], lab.Log);
+        Assert.Empty(lab.Log);
     }
 }

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Passage.Cli.Pci;
+using Passage.Host.Devices;
+using Passage.Host.Inventory;
+using Passage.Host.Linux;
+using Passage.Host.Sim;
+using Passage.Host.Sim.Runtime;
+using Passage.Pci;
+using Passage.Vpci.Function;
+using Passage.Vpci.Machine;
+using Passage.Vpci.Qtest;
+
+namespace Passage.Cli.Vm;
+
+/// <summary><c>passage vm run</c>: a virtual machine with host functions attached, driven by the qtest-style protocol from a script, standard input or a Unix socket.</summary>
+internal static class VmCommands
+{
+    public static Command Build(CliContext context)
+    {
+        var host = new Option<string?>("--host") { Description = HostSelection.Help, HelpName = "sysfs|sim:FILE" };
+        var devices = new Option<string[]>("--device")
+        {
+            Description = "Host function to give the guest, SSSS:BB:DD.F or BB:DD.F; repeat for more. They take guest slots 00:01.0, 00:02.0, … in the order given.",
+            HelpName = "ADDRESS",
+            Required = true,
+        };
+        var script = new Option<string?>("--script") { Description = "Run the protocol commands in FILE, one a line. Without --script and --socket, commands are read from standard input.", HelpName = "FILE" };
+        var socket = new Option<string?>("--socket") { Description = "Serve the protocol on the Unix socket PATH (after the script, if any) until Ctrl-C or SIGTERM.", HelpName = "PATH" };
+
+        var run = new Command(
+            "run",
+            "Build a virtual machine (64 MiB RAM, ECAM at 0xe0000000, CF8/CFC, LAPIC), attach the given host functions and run qtest-style commands against it: readb|readw|readl|readq ADDR, writeb|writew|writel|writeq ADDR VALUE, read ADDR SIZE, write ADDR SIZE 0xBYTES, inb|inw|inl PORT, outb|outw|outl PORT VALUE, clock_step NS. Each answers OK, OK 0xVALUE (lower-case hex) or ERR REASON; interrupts reaching the LAPIC print MSI 0xADDRESS 0xDATA.")
+        {
+            host, devices, script, socket,
+        };
+        run.SetAction(r => context.Run(r, output => Run(context, r.GetValue(devices) ?? [], r.GetValue(host), r.GetValue(script), r.GetValue(socket), output)));
+
+        return new Command("vm", "Run virtual machines with host functions attached.") { run };
+    }
+
+    private static int Run(CliContext context, string[] deviceTexts, string? hostOption, string? scriptPath, string? socketPath, TextWriter output)
+    {
+        PciAddress[] addresses = ParseDevices(deviceTexts);
+        HostSource source = HostSelection.Resolve(hostOption, context.Error, context.SysfsRoot);
+        HostInventory inventory = HostSelection.Read(source);
+        HostFunction[] functions = [.. addresses.Select(a => Assignable(inventory, a))];
+        using TextReader? script = scriptPath is null ? null : OpenScript(scriptPath);
+
+        // Function logs come from whichever thread touched the function.
+        TextWriter log = TextWriter.Synchronized(context.Error);
+        var functionOptions = new VirtualFunctionOptions { Log = line => log.WriteLine($"passage: {line}") };
+        SimHost? simHost = source.Simulated ? new SimHost(inventory) : null;
+        var opened = new List<IHostDevice>();
+        try
+        {
+            using var machine = new VirtualMachine(new VirtualMachineOptions { Clock = simHost?.Clock });
+            foreach (HostFunction function in functions)
+            {
+                IHostDevice device = simHost is not null
+                    ? new SimDevice(simHost, function.Address)
+                    : LinuxVfioDevice.Open(function.Address, context.DevRoot, source.Path);
+                opened.Add(device);
+                int slot = Attach(machine, device, functionOptions, function.Address);
+                log.WriteLine($"passage: {function.Address} ({function.Config.VendorId:x4}:{function.Config.DeviceId:x4}) at guest {VirtualMachine.GuestAddress(slot)}");
+            }
+
+            if (script is not null || socketPath is null)
+            {
+                RunCommands(machine, script ?? context.Input, scriptPath ?? "standard input", output);
+            }
+
+            if (socketPath is not null)
+            {
+                Serve(machine, socketPath, log, context.Shutdown);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            // The machine is gone by now (it released its virtual functions); the host devices are ours.
+            for (int i = opened.Count - 1; i >= 0; i--)
+            {
+                opened[i].Dispose();
+            }
+        }
+    }
+
+    private static PciAddress[] ParseDevices(string[] texts)
+    {
+        var addresses = new List<PciAddress>();
+        foreach (string text in texts)
+        {
+            if (!PciAddress.TryParse(text, out PciAddress address))
+            {
+                throw new CliException($"--device '{text}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
+            }
+
+            if (addresses.Contains(address))
+            {
+                throw new CliException($"--device {address} is given twice: a function can be attached once");
+            }
+
+            addresses.Add(address);
+        }
+
+        return [.. addresses];
+    }
+
+    private static HostFunction Assignable(HostInventory inventory, PciAddress address)
+    {
+        HostFunction function = inventory.Find(address)
+            ?? throw new CliException($"no function {address} on {inventory.Description}");
+        return function.IsBridge
+            ? throw new CliException($"{address} is a bridge: bridges stay with the host and cannot be given to a guest")
+            : function;
+    }
+
+    private static StreamReader OpenScript(string path)
+    {
+        try
+        {
+            return File.OpenText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read script {path}: {e.Message}");
+        }
+    }
+
+    private static int Attach(VirtualMachine machine, IHostDevice device, VirtualFunctionOptions options, PciAddress address)
+    {
+        try
+        {
+            return machine.AttachHost(device, options: options);
+        }
+        catch (AttachException e)
+        {
+            throw new CliException($"{address}: {e.Message}");
+        }
+    }
+
+    private static void RunCommands(VirtualMachine machine, TextReader input, string name, TextWriter output)
+    {
+        using var session = new QtestSession(machine, output);
+        try
+        {
+            session.Run(input);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"cannot read {name}: {e.Message}");
+        }
+    }
+
+    private static void Serve(VirtualMachine machine, string socketPath, TextWriter log, CancellationToken shutdown)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        void Stop(PosixSignalContext signal)
+        {
+            // Shut down in order instead of letting the runtime end the process.
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var server = new QtestServer(machine, socketPath, line => log.WriteLine($"passage: {line}"));
+        try
+        {
+            server.Start();
+        }
+        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot serve on {socketPath}: {e.Message}");
+        }
+
+        log.WriteLine($"passage: serving the qtest protocol on {socketPath}; Ctrl-C stops");
+        server.RunAsync(stop.Token).GetAwaiter().GetResult();
+    }
+}
