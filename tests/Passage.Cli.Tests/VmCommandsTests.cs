@@ -51,6 +51,32 @@ public sealed class VmCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Run_NicMsixExample_MessageWrittenToRamAndLapicLineReported()
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "examples", "nic-msix.qtest");
+        (int code, string stdout, string stderr) = CliRunner.Run("vm", "run", "--host", Host, "--device", "05:00.0", "--script", script);
+
+        Assert.Equal(0, code);
+        Assert.Equal(
+            [
+                "OK 0x15338086", // vendor/device of the NIC through ECAM
+                "OK", "OK", "OK", // BAR0, BAR3, Command
+                "OK 0x4", // MSI-X Message Control: table size 5 − 1, disabled
+                "OK", // enable + function mask
+                "OK", "OK", "OK", "OK", "OK", "OK", "OK", "OK", // two entries programmed and unmasked
+                "OK", // function unmasked
+                "OK 0x0", // nothing written to RAM yet
+                "OK", // doorbell on vector 0: the message goes to RAM, no line
+                "OK 0x1234abcd", // the MSI's data at its RAM address
+                "MSI 0xfee00000 0x41", // doorbell on vector 1: a LAPIC message, reported before the answer
+                "OK",
+                "OK 0x0", // PBA: nothing pending
+            ],
+            Lines(stdout));
+        Assert.Equal([NicAttached], Lines(stderr));
+    }
+
+    [Fact]
     public void Run_BadLinesInScript_ErrAndTheScriptGoesOn()
     {
         (int code, string[] stdout, _) = RunScript("frobnicate", "readl", "writeb 0x0 0x1ff", "readl 0x0");
