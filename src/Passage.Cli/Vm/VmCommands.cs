@@ -4,10 +4,6 @@ using System.Runtime.InteropServices;
 using Passage.Cli.Pci;
 using Passage.Host.Devices;
 using Passage.Host.Inventory;
-using Passage.Host.Linux;
-using Passage.Host.Sim;
-using Passage.Host.Sim.Runtime;
-using Passage.Pci;
 using Passage.Vpci.Function;
 using Passage.Vpci.Machine;
 using Passage.Vpci.Qtest;
@@ -42,80 +38,32 @@ internal static class VmCommands
 
     private static int Run(CliContext context, string[] deviceTexts, string? hostOption, string? scriptPath, string? socketPath, TextWriter output)
     {
-        PciAddress[] addresses = ParseDevices(deviceTexts);
-        HostSource source = HostSelection.Resolve(hostOption, context.Error, context.SysfsRoot);
-        HostInventory inventory = HostSelection.Read(source);
-        HostFunction[] functions = [.. addresses.Select(a => Assignable(inventory, a))];
+        using GuestDevices devices = GuestDevices.Open(context, hostOption, deviceTexts);
         using TextReader? script = scriptPath is null ? null : OpenScript(scriptPath);
 
         // Function logs come from whichever thread touched the function.
         TextWriter log = TextWriter.Synchronized(context.Error);
         var functionOptions = new VirtualFunctionOptions { Log = line => log.WriteLine($"passage: {line}") };
-        SimHost? simHost = source.Simulated ? new SimHost(inventory) : null;
-        var opened = new List<IHostDevice>();
-        try
+
+        // The machine goes first (it releases its virtual functions); the host devices are closed after it.
+        using var machine = new VirtualMachine(new VirtualMachineOptions { Clock = devices.SimHost?.Clock });
+        foreach ((HostFunction function, IHostDevice device) in devices.Devices)
         {
-            using var machine = new VirtualMachine(new VirtualMachineOptions { Clock = simHost?.Clock });
-            foreach (HostFunction function in functions)
-            {
-                IHostDevice device = simHost is not null
-                    ? new SimDevice(simHost, function.Address)
-                    : LinuxVfioDevice.Open(function.Address, context.DevRoot, source.Path);
-                opened.Add(device);
-                int slot = Attach(machine, device, functionOptions, function.Address);
-                log.WriteLine($"passage: {function.Address} ({function.Config.VendorId:x4}:{function.Config.DeviceId:x4}) at guest {VirtualMachine.GuestAddress(slot)}");
-            }
-
-            if (script is not null || socketPath is null)
-            {
-                RunCommands(machine, script ?? context.Input, scriptPath ?? "standard input", output);
-            }
-
-            if (socketPath is not null)
-            {
-                Serve(machine, socketPath, log, context.Shutdown);
-            }
-
-            return 0;
-        }
-        finally
-        {
-            // The machine is gone by now (it released its virtual functions); the host devices are ours.
-            for (int i = opened.Count - 1; i >= 0; i--)
-            {
-                opened[i].Dispose();
-            }
-        }
-    }
-
-    private static PciAddress[] ParseDevices(string[] texts)
-    {
-        var addresses = new List<PciAddress>();
-        foreach (string text in texts)
-        {
-            if (!PciAddress.TryParse(text, out PciAddress address))
-            {
-                throw new CliException($"--device '{text}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
-            }
-
-            if (addresses.Contains(address))
-            {
-                throw new CliException($"--device {address} is given twice: a function can be attached once");
-            }
-
-            addresses.Add(address);
+            int slot = GuestDevices.Attach(machine, device, functionOptions, function.Address);
+            log.WriteLine(GuestDevices.AttachedLine(function, slot));
         }
 
-        return [.. addresses];
-    }
+        if (script is not null || socketPath is null)
+        {
+            RunCommands(machine, script ?? context.Input, scriptPath ?? "standard input", output);
+        }
 
-    private static HostFunction Assignable(HostInventory inventory, PciAddress address)
-    {
-        HostFunction function = inventory.Find(address)
-            ?? throw new CliException($"no function {address} on {inventory.Description}");
-        return function.IsBridge
-            ? throw new CliException($"{address} is a bridge: bridges stay with the host and cannot be given to a guest")
-            : function;
+        if (socketPath is not null)
+        {
+            Serve(machine, socketPath, log, context.Shutdown);
+        }
+
+        return 0;
     }
 
     private static StreamReader OpenScript(string path)
@@ -127,18 +75,6 @@ internal static class VmCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"cannot read script {path}: {e.Message}");
-        }
-    }
-
-    private static int Attach(VirtualMachine machine, IHostDevice device, VirtualFunctionOptions options, PciAddress address)
-    {
-        try
-        {
-            return machine.AttachHost(device, options: options);
-        }
-        catch (AttachException e)
-        {
-            throw new CliException($"{address}: {e.Message}");
         }
     }
 

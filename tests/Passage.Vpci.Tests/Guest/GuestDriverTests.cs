@@ -1,0 +1,151 @@
+using Passage.Host.Inventory;
+using Passage.Host.Sim;
+using Passage.Host.Sim.Runtime;
+using Passage.Pci;
+using Passage.Vpci.Guest;
+using Passage.Vpci.Machine;
+
+namespace Passage.Vpci.Tests.Guest;
+
+public sealed class GuestDriverTests
+{
+    private static readonly Lazy<HostInventory> Lab = new(() => SimulatedHost.Load(Path.Combine(AppContext.BaseDirectory, "hosts", "lab.json")));
+
+    [Theory]
+    [InlineData("0000:05:00.0", GuestInterruptMode.Msix, 5, 5)] // NIC: MSI-X in its own BAR
+    [InlineData("0000:06:00.0", GuestInterruptMode.Msix, 33, 33)] // NVMe: admin + 32 queues
+    [InlineData("0000:02:00.0", GuestInterruptMode.Msix, 16, 16)] // Wi-Fi: registers in the table page
+    [InlineData("0000:07:00.0", GuestInterruptMode.Msix, 8, 8)] // T5 VF: PBA fixed up
+    [InlineData("0000:01:00.0", GuestInterruptMode.Msi, 1, 1)] // GPU: MSI, one vector
+    [InlineData("0000:01:00.1", GuestInterruptMode.Msi, 1, 1)] // GPU audio
+    [InlineData("0000:00:1f.2", GuestInterruptMode.Msi, 16, 16)] // AHCI: 32-bit MSI, 16 vectors, BAR smaller than a page
+    public void Probe_LabDevice_EveryVectorDeliveredExactlyOnce(string address, GuestInterruptMode mode, int tableSize, int vectors)
+    {
+        using var run = new Run(address, rounds: 50);
+
+        GuestProbeResult result = run.Driver.Probe(1);
+
+        Assert.Equal(mode, result.Mode);
+        Assert.Equal(tableSize, result.TableSize);
+        Assert.Equal(vectors, result.Vectors.Count);
+        Assert.All(result.Vectors, v => Assert.Equal(1, v.Received));
+        Assert.Equal([.. Enumerable.Range(0x40, vectors)], result.Vectors.Select(v => v.X86Vector));
+        Assert.Equal(50, result.Latency!.Samples);
+        Assert.Equal(0, result.Latency.Lost);
+        Assert.True(result.AllDelivered);
+        Assert.Equal(vectors + 50, run.Machine.Lapic.Total);
+    }
+
+    [Fact]
+    public void Probe_Nic_PlacesBarsNaturallyAlignedLargestFirst()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 0);
+
+        GuestProbeResult result = run.Driver.Probe(1);
+
+        Assert.Equal([(0, 0x8000_0000UL, 0x10_0000UL), (3, 0x8010_0000UL, 0x4000UL)], result.Bars.Select(b => (b.Index, b.Address, b.Size)));
+        Assert.All(result.Bars, b => Assert.Equal(0UL, b.Address % b.Size));
+    }
+
+    [Fact]
+    public void Probe_Gpu_Places64BitBarsAbove4GiB()
+    {
+        using var run = new Run("0000:01:00.0", rounds: 0);
+
+        GuestProbeResult result = run.Driver.Probe(1);
+
+        GuestBarAssignment vram = result.Bars.Single(b => b.Index == 0);
+        Assert.True(vram.Is64 && vram.Prefetchable);
+        Assert.Equal(256UL << 20, vram.Size);
+        Assert.True(vram.Address >= 1UL << 32);
+        Assert.DoesNotContain(result.Bars, b => b.Index == 4); // the I/O BAR is not offered
+    }
+
+    [Fact]
+    public void Probe_Afterwards_FunctionIsTornDown()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 5);
+
+        run.Driver.Probe(1);
+
+        Assert.Equal(0u, run.Machine.ReadConfig(1, ConfigOffsets.Command, 2));
+        Assert.Equal(4u, run.Machine.ReadConfig(1, 0x72, 2)); // MSI-X disabled, not function-masked
+        Assert.Equal(0, run.Sim.Interrupts.MsixAllocated);
+        Assert.Equal(0, run.Sim.Interrupts.ActiveIndex); // MSI-X released: INTx is back, as the guest uses it
+    }
+
+    [Fact]
+    public void Probe_SmbusWithoutMsi_RefusedWithAClearReason()
+    {
+        using var run = new Run("0000:00:1f.3", rounds: 0);
+
+        GuestDriverException e = Assert.Throws<GuestDriverException>(() => run.Driver.Probe(1));
+
+        Assert.Contains("neither MSI nor MSI-X", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probe_EmptySlot_Refused()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 0);
+
+        Assert.Throws<GuestDriverException>(() => run.Driver.Probe(7));
+    }
+
+    [Fact]
+    public void Enumerate_TwoFunctions_FoundInSlotOrderWithIds()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 0);
+        using var wifi = new SimDevice(run.Host, PciAddress.Parse("0000:02:00.0"));
+        run.Machine.AttachHost(wifi);
+
+        IReadOnlyList<GuestFunctionInfo> found = run.Driver.Enumerate();
+
+        Assert.Equal([(1, (ushort)0x8086, (ushort)0x1533), (2, (ushort)0x8086, (ushort)0x2725)], found.Select(f => (f.Slot, f.VendorId, f.DeviceId)));
+        Assert.Equal(0x020000u, found[0].ClassCode);
+    }
+
+    [Fact]
+    public void Probe_WithoutDoorbell_SetsUpAndTearsDownWithoutRinging()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 10, doorbell: false);
+
+        GuestProbeResult result = run.Driver.Probe(1);
+
+        Assert.Empty(result.Vectors);
+        Assert.Null(result.Latency);
+        Assert.Equal(0, run.Machine.Lapic.Total);
+        Assert.Contains(result.Steps, s => s.StartsWith("MSI-X: 5 entries", StringComparison.Ordinal));
+    }
+
+    private sealed class Run : IDisposable
+    {
+        public Run(string address, int rounds, bool doorbell = true)
+        {
+            Host = new SimHost(Lab.Value);
+            Sim = new SimDevice(Host, PciAddress.Parse(address));
+            Machine = new VirtualMachine(new VirtualMachineOptions { Clock = Host.Clock });
+            Machine.AttachHost(Sim);
+            SimControlBlock block = Sim.Function.Model.ControlBlock!;
+            Driver = new GuestDriver(Machine, new GuestDriverOptions
+            {
+                Doorbell = doorbell ? new DoorbellRegister(block.Bar, block.Offset + SimControlBlock.Doorbell) : null,
+                LatencyRounds = rounds,
+            });
+        }
+
+        public SimHost Host { get; }
+
+        public SimDevice Sim { get; }
+
+        public VirtualMachine Machine { get; }
+
+        public GuestDriver Driver { get; }
+
+        public void Dispose()
+        {
+            Machine.Dispose();
+            Sim.Dispose();
+        }
+    }
+}
