@@ -1,8 +1,9 @@
 namespace Passage.Vpci.Interrupts;
 
 /// <summary>
-/// The emulation behind a router slot (MSI or MSI-X): decides, under its function lock, what an
-/// eventfd signal on <c>vector</c> becomes (vpci.md §7.8).
+/// The emulation behind a router slot (MSI, MSI-X or INTx): decides what an eventfd signal on
+/// <c>vector</c> becomes (vpci.md §7.8). MSI and MSI-X decide without the function lock, so
+/// config and MMIO handling never hold up an interrupt.
 /// </summary>
 public interface IInterruptTarget
 {

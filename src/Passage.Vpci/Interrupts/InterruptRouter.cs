@@ -6,9 +6,9 @@ namespace Passage.Vpci.Interrupts;
 
 /// <summary>
 /// Carries interrupts from device eventfds to the guest (vpci.md §7.8): one thread waits on every
-/// wired eventfd, reads the 8-byte counter, asks the slot's emulation (under its function lock)
-/// whether to deliver or latch, and delivers outside that lock. Nothing here is shared with config
-/// or MMIO handling, and the wait-read-deliver loop does not allocate.
+/// wired eventfd, reads the 8-byte counter, asks the slot's emulation whether to deliver or latch,
+/// and delivers. For MSI and MSI-X no lock on that path is shared with config or MMIO handling
+/// (the emulation decides from atomic state), and the wait-read-deliver loop does not allocate.
 /// </summary>
 public sealed class InterruptRouter : IDisposable
 {

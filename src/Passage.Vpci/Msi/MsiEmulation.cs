@@ -15,7 +15,11 @@ namespace Passage.Vpci.Msi;
 /// count (GET_IRQ_INFO, not config space) and the guest's choices; enabling asks the host for the
 /// configured count through SET_IRQS with one eventfd per vector; address and data replace the
 /// latched messages at once; per-vector masks latch arrivals in an emulated Pending register
-/// delivered on unmask. All state is guarded by the function lock.
+/// delivered on unmask. All state is guarded by the function lock, except what
+/// <see cref="Arrive"/> reads on the router thread without it: the vector count while the host
+/// index is on, the mask and pending words (atomic) and the sequence-locked message. An unmask
+/// stores the mask before it takes pending bits; an arrival sets its pending bit before it looks
+/// at the mask again; so no interrupt falls between the two.
 /// </summary>
 public sealed class MsiEmulation : IInterruptTarget
 {
@@ -35,6 +39,11 @@ public sealed class MsiEmulation : IInterruptTarget
     private uint _data;
     private uint _mask;
     private uint _pending;
+
+    // What the router thread reads: vectors wired at the host (0 while the index is off) and the
+    // guest's address and data.
+    private int _arrivalCount;
+    private MessageLatch _message;
 
     private MsiEmulation(VirtualFunction function, ConfigSpace host, int offset, uint hostMax)
     {
@@ -61,7 +70,7 @@ public sealed class MsiEmulation : IInterruptTarget
     public int HostVectors => (int)_hostMax;
 
     /// <summary>The emulated Pending bits.</summary>
-    public uint Pending => _pending;
+    public uint Pending => Volatile.Read(ref _pending);
 
     /// <summary>Registers the capability body at <paramref name="offset"/>; null with a reason when the host offers no MSI vector.</summary>
     internal static MsiEmulation? TryCreate(VirtualFunction function, int offset, RegisterGroup group, out string? reason)
@@ -87,17 +96,17 @@ public sealed class MsiEmulation : IInterruptTarget
         var msi = new MsiEmulation(function, function.HostSnapshot, offset, hostMax);
         int data = offset + (msi._is64 ? 0x0C : 0x08);
         group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.ControlOffset, Size = 2, Read = (_, _) => msi.ReadControl(), Write = (_, v, _) => msi.WriteControl(v) });
-        group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.AddressOffset, Size = 4, Read = (_, _) => (uint)msi._address, Write = (_, v, _) => msi._address = (msi._address & 0xFFFF_FFFF_0000_0000) | v, ReservedZero = 0x3 });
+        group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.AddressOffset, Size = 4, Read = (_, _) => (uint)msi._address, Write = (_, v, _) => msi.SetMessage((msi._address & 0xFFFF_FFFF_0000_0000) | v, msi._data), ReservedZero = 0x3 });
         if (msi._is64)
         {
-            group.Add(new RegisterDescriptor { Offset = offset + 0x08, Size = 4, Read = (_, _) => (uint)(msi._address >> 32), Write = (_, v, _) => msi._address = ((ulong)v << 32) | (uint)msi._address });
+            group.Add(new RegisterDescriptor { Offset = offset + 0x08, Size = 4, Read = (_, _) => (uint)(msi._address >> 32), Write = (_, v, _) => msi.SetMessage(((ulong)v << 32) | (uint)msi._address, msi._data) });
         }
 
-        group.Add(new RegisterDescriptor { Offset = data, Size = 2, Read = (_, _) => msi._data, Write = (_, v, _) => msi._data = v });
+        group.Add(new RegisterDescriptor { Offset = data, Size = 2, Read = (_, _) => msi._data, Write = (_, v, _) => msi.SetMessage(msi._address, v) });
         if (msi._perVectorMask)
         {
             group.Add(new RegisterDescriptor { Offset = data + 4, Size = 4, Read = (_, _) => msi._mask, Write = (_, v, _) => msi.WriteMask(v) });
-            group.Add(new RegisterDescriptor { Offset = data + 8, Size = 4, Read = (_, _) => msi._pending });
+            group.Add(new RegisterDescriptor { Offset = data + 8, Size = 4, Read = (_, _) => msi.Pending });
         }
 
         reason = null;
@@ -108,25 +117,33 @@ public sealed class MsiEmulation : IInterruptTarget
     public MsiMessage Message(int vector) => new(_address, (_data & ~(_count - 1)) | (uint)vector);
 
     /// <inheritdoc />
+    /// <remarks>Runs on the router thread without the function lock (see the type's remarks).</remarks>
     public int Arrive(int vector, ulong count, out MsiMessage message)
     {
-        lock (_function.Lock)
+        message = default;
+        int vectors = Volatile.Read(ref _arrivalCount);
+        if ((uint)vector >= (uint)vectors)
         {
-            message = default;
-            if (!_hostActive || (uint)vector >= _count)
-            {
-                return 0;
-            }
+            return 0;
+        }
 
-            if (_perVectorMask && (_mask & (1u << vector)) != 0)
-            {
-                _pending |= 1u << vector;
-                return 0;
-            }
-
-            message = Message(vector);
+        uint bit = 1u << vector;
+        if (!_perVectorMask || (Volatile.Read(ref _mask) & bit) == 0)
+        {
+            message = ArrivalMessage(vector, vectors);
             return (int)Math.Min(count, int.MaxValue);
         }
+
+        // Several arrivals while masked are one pending bit; an unmask that looked before the bit
+        // was set left it to us.
+        Interlocked.Or(ref _pending, bit);
+        if ((Volatile.Read(ref _mask) & bit) == 0 && (Interlocked.And(ref _pending, ~bit) & bit) != 0)
+        {
+            message = ArrivalMessage(vector, vectors);
+            return 1;
+        }
+
+        return 0;
     }
 
     /// <summary>Disables MSI at the host and closes its eventfds; the guest's Enable bit is kept (another index took over, or teardown).</summary>
@@ -137,6 +154,8 @@ public sealed class MsiEmulation : IInterruptTarget
             return;
         }
 
+        // The router stops acting on this index before the host lets go of it.
+        Volatile.Write(ref _arrivalCount, 0);
         _hostActive = false;
         try
         {
@@ -156,10 +175,9 @@ public sealed class MsiEmulation : IInterruptTarget
         ReleaseHost();
         _enabled = false;
         _count = 1;
-        _address = 0;
-        _data = 0;
-        _mask = 0;
-        _pending = 0;
+        SetMessage(0, 0);
+        Volatile.Write(ref _mask, 0);
+        Volatile.Write(ref _pending, 0);
     }
 
     private static int Log2(uint value) => BitOperations.Log2(Math.Max(value, 1));
@@ -220,12 +238,14 @@ public sealed class MsiEmulation : IInterruptTarget
                 BinaryPrimitives.WriteInt32LittleEndian(fds[(4 * v)..], eventFd.Fd);
             }
 
-            // Arrivals during the call find the vectors wired: the function lock is held until it returns.
+            // Arrivals from the moment the host wires the vectors are acted on.
             _hostActive = true;
+            Volatile.Write(ref _arrivalCount, (int)_count);
             int available = _function.Device.SetIrqs(VfioIrq.Msi, 0, _count, IrqSetFlags.ActionTrigger | IrqSetFlags.DataEventfd, fds[..(4 * (int)_count)]);
             if (available > 0)
             {
                 _function.Log($"MSI: the host can give only {available} of {_count} vectors; MSI stays disabled");
+                Volatile.Write(ref _arrivalCount, 0);
                 _hostActive = false;
                 CloseEventFds();
                 return false;
@@ -236,18 +256,20 @@ public sealed class MsiEmulation : IInterruptTarget
         catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
             _function.Log($"MSI: the host refused to enable {_count} vector(s) ({e.Message}); MSI stays disabled");
+            Volatile.Write(ref _arrivalCount, 0);
             _hostActive = false;
             CloseEventFds();
             return false;
         }
     }
 
-    // Unmasking a vector with its pending bit set clears it and delivers once.
+    // Unmasking a vector with its pending bit set clears it and delivers once. The mask is stored
+    // (a full fence) before the pending bits are taken, so an arrival racing the unmask either
+    // sees the vector unmasked or leaves its bit for this loop.
     private void WriteMask(uint value)
     {
-        uint unmasked = _mask & ~value;
-        _mask = value;
-        uint release = unmasked & _pending & (_count == 32 ? uint.MaxValue : (1u << (int)_count) - 1);
+        uint unmasked = Interlocked.Exchange(ref _mask, value) & ~value;
+        uint release = unmasked & (_count == 32 ? uint.MaxValue : (1u << (int)_count) - 1);
         if (!_hostActive)
         {
             return;
@@ -257,9 +279,26 @@ public sealed class MsiEmulation : IInterruptTarget
         {
             int vector = BitOperations.TrailingZeroCount(release);
             release &= release - 1;
-            _pending &= ~(1u << vector);
-            _function.Deliveries.Add(Message(vector));
+            uint bit = 1u << vector;
+            if ((Interlocked.And(ref _pending, ~bit) & bit) != 0)
+            {
+                _function.Deliveries.Add(Message(vector));
+            }
         }
+    }
+
+    // Address and data replace the router's latched message at once (§6).
+    private void SetMessage(ulong address, uint data)
+    {
+        _address = address;
+        _data = data;
+        _message.Write(new MsiMessage(address, data));
+    }
+
+    private MsiMessage ArrivalMessage(int vector, int vectors)
+    {
+        MsiMessage latched = _message.Read();
+        return new MsiMessage(latched.Address, (latched.Data & ~(uint)(vectors - 1)) | (uint)vector);
     }
 
     private void CloseEventFds()

@@ -17,13 +17,25 @@ namespace Passage.Vpci.Msix;
 /// emulated PBA and are delivered on unmask); host vectors are allocated lazily through SET_IRQS —
 /// enable with zero vectors, then one vector per entry as it is unmasked (dynamic hosts), or the
 /// highest unmasked index + 1 with reallocation and catch-up (NORESIZE hosts). Every member runs
-/// under the function lock.
+/// under the function lock except <see cref="Arrive"/>: the router thread decides what a signal
+/// becomes from a per-vector gate word, a sequence-locked message and the atomic pending bits,
+/// so a slow config or MMIO access never holds up an interrupt. The gate opens only after the
+/// message is latched, and an unmask opens it before it looks at the pending bit while an arrival
+/// sets the bit before it looks at the gate again, so no interrupt falls between the two.
 /// </summary>
 public sealed class MsixEmulation : IInterruptTarget
 {
     private const ulong PageSize = 4096;
     private const IrqSetFlags Eventfds = IrqSetFlags.ActionTrigger | IrqSetFlags.DataEventfd;
     private const IrqSetFlags Disable = IrqSetFlags.ActionTrigger | IrqSetFlags.DataNone;
+
+    // Gate bits, one word per entry, written under the function lock with full fences.
+    private const int GateProgrammed = 1; // wired at the host with a latched message: arrivals count
+    private const int GateOpen = 2; // and effectively unmasked: arrivals are delivered, not latched
+
+    // What a refused SET_IRQS call was for, in the log line.
+    private const string WireVector = "wire a vector";
+    private const string EnableVectors = "enable vectors";
 
     private readonly VirtualFunction _function;
     private readonly MsixLayout _layout;
@@ -32,8 +44,9 @@ public sealed class MsixEmulation : IInterruptTarget
     private readonly EventFd?[] _eventFds;
     private readonly RouterSlot?[] _slots;
     private readonly bool[] _wired;
-    private readonly bool[] _programmed;
-    private readonly MsiMessage[] _latched;
+    private readonly int[] _gates;
+    private readonly bool[] _scratch;
+    private readonly MessageLatch[] _latched;
     private bool _enabled;
     private bool _functionMask;
     private bool _hostEnabled;
@@ -49,8 +62,9 @@ public sealed class MsixEmulation : IInterruptTarget
         _eventFds = new EventFd?[n];
         _slots = new RouterSlot?[n];
         _wired = new bool[n];
-        _programmed = new bool[n];
-        _latched = new MsiMessage[n];
+        _gates = new int[n];
+        _scratch = new bool[n];
+        _latched = new MessageLatch[n];
     }
 
     /// <summary>Table entries (N).</summary>
@@ -86,7 +100,7 @@ public sealed class MsixEmulation : IInterruptTarget
     internal MsixTable Table => _table;
 
     /// <summary>Whether entry <paramref name="vector"/> is wired at the host with a latched message.</summary>
-    public bool IsProgrammed(int vector) => _programmed[vector];
+    public bool IsProgrammed(int vector) => (Volatile.Read(ref _gates[vector]) & GateProgrammed) != 0;
 
     /// <summary>Whether entry <paramref name="vector"/> has a host vector carrying this function's eventfd.</summary>
     public bool IsWired(int vector) => _wired[vector];
@@ -98,7 +112,7 @@ public sealed class MsixEmulation : IInterruptTarget
     public bool IsMasked(int vector) => _table.IsMasked(vector);
 
     /// <summary>The message entry <paramref name="vector"/> delivers (latched when it was last programmed).</summary>
-    public MsiMessage LatchedMessage(int vector) => _latched[vector];
+    public MsiMessage LatchedMessage(int vector) => _latched[vector].Read();
 
     /// <summary>Validates and registers the capability at <paramref name="offset"/>; null with a reason when it cannot be offered.</summary>
     internal static MsixEmulation? TryCreate(VirtualFunction function, int offset, RegisterGroup group, out string? reason)
@@ -181,8 +195,12 @@ public sealed class MsixEmulation : IInterruptTarget
             case MsixTableChange.Unmasked when _enabled && !_functionMask:
                 Activate(entry);
                 break;
+            case MsixTableChange.Masked:
+                // No host call: the vector stays wired and its arrivals latch from here on.
+                RefreshGate(entry);
+                break;
             default:
-                // Masking needs no host call; address/data wait for the next unmask, enable or function-unmask.
+                // Address/data wait for the next unmask, enable or function-unmask.
                 break;
         }
     }
@@ -214,25 +232,38 @@ public sealed class MsixEmulation : IInterruptTarget
     }
 
     /// <inheritdoc />
+    /// <remarks>Runs on the router thread without the function lock (see the type's remarks).</remarks>
     public int Arrive(int vector, ulong count, out MsiMessage message)
     {
-        lock (_function.Lock)
+        message = default;
+        if ((uint)vector >= (uint)_gates.Length)
         {
-            message = default;
-            if ((uint)vector >= (uint)_layout.Vectors || !_programmed[vector])
-            {
-                return 0;
-            }
+            return 0;
+        }
 
-            if (!_enabled || _functionMask || _table.IsMasked(vector))
-            {
-                _table.SetPending(vector);
-                return 0;
-            }
+        int gate = Volatile.Read(ref _gates[vector]);
+        if ((gate & GateProgrammed) == 0)
+        {
+            return 0;
+        }
 
-            message = _latched[vector];
+        if ((gate & GateOpen) != 0)
+        {
+            message = _latched[vector].Read();
             return (int)Math.Min(count, int.MaxValue);
         }
+
+        // Several arrivals while masked are one pending bit. An unmask that ran between the gate
+        // read and the latch may have looked at the PBA too early: look at the gate again and,
+        // if it opened, take the bit back (only one of us gets it) and deliver it here.
+        _table.SetPending(vector);
+        if ((Volatile.Read(ref _gates[vector]) & GateOpen) != 0 && _table.ClearPending(vector))
+        {
+            message = _latched[vector].Read();
+            return 1;
+        }
+
+        return 0;
     }
 
     /// <summary>
@@ -242,6 +273,15 @@ public sealed class MsixEmulation : IInterruptTarget
     /// </summary>
     internal void ReleaseHost()
     {
+        // Gates first: nothing is delivered or latched from here on.
+        for (int v = 0; v < _layout.Vectors; v++)
+        {
+            if ((Interlocked.Exchange(ref _gates[v], 0) & GateProgrammed) != 0)
+            {
+                _table.SetUpdated(v, true);
+            }
+        }
+
         if (_hostEnabled)
         {
             try
@@ -258,12 +298,6 @@ public sealed class MsixEmulation : IInterruptTarget
         _hostAllocated = 0;
         for (int v = 0; v < _layout.Vectors; v++)
         {
-            if (_programmed[v])
-            {
-                _table.SetUpdated(v, true);
-            }
-
-            _programmed[v] = false;
             _wired[v] = false;
             if (_slots[v] is { } slot)
             {
@@ -352,6 +386,12 @@ public sealed class MsixEmulation : IInterruptTarget
             EnableHost();
         }
 
+        // A function mask closes every gate; an unmask reopens the programmed, unmasked entries.
+        for (int v = 0; v < _layout.Vectors; v++)
+        {
+            RefreshGate(v);
+        }
+
         if (!_functionMask && !wasActive)
         {
             for (int v = 0; v < _layout.Vectors; v++)
@@ -364,18 +404,32 @@ public sealed class MsixEmulation : IInterruptTarget
         }
     }
 
-    // An entry became effectively unmasked: program it if needed, then release its pending bit.
+    // An entry became effectively unmasked: program it if needed, open its gate, then release
+    // its pending bit (after the gate is open, so a concurrent arrival cannot fall between).
     private void Activate(int vector)
     {
-        if ((_table.IsUpdated(vector) || !_programmed[vector]) && !Program(vector))
+        if ((_table.IsUpdated(vector) || !IsProgrammed(vector)) && !Program(vector))
         {
             return;
         }
 
+        RefreshGate(vector);
         if (_table.ClearPending(vector))
         {
-            _function.Deliveries.Add(_latched[vector]);
+            _function.Deliveries.Add(_latched[vector].Read());
         }
+    }
+
+    // The entry's gate from its state: programmed, and open while effectively unmasked.
+    private void RefreshGate(int vector)
+    {
+        int gate = Volatile.Read(ref _gates[vector]) & GateProgrammed;
+        if (gate != 0 && _enabled && !_functionMask && !_table.IsMasked(vector))
+        {
+            gate |= GateOpen;
+        }
+
+        Interlocked.Exchange(ref _gates[vector], gate);
     }
 
     // Enables the host index: with zero vectors ([−1] at 0) unless a NORESIZE host must get every
@@ -433,21 +487,23 @@ public sealed class MsixEmulation : IInterruptTarget
             return false;
         }
 
-        MsiMessage previous = _latched[vector];
-        _latched[vector] = new MsiMessage(_table.Address(vector), _table.Data(vector));
+        MsiMessage previous = _latched[vector].Read();
+        _latched[vector].Write(new MsiMessage(_table.Address(vector), _table.Data(vector)));
         _table.SetUpdated(vector, false);
         if (_wired[vector])
         {
-            _programmed[vector] = true;
             return true;
         }
 
         bool wired;
         if (Dynamic || vector < _hostAllocated)
         {
+            // Programmed (gate still closed) before the host call: whatever the vector signals
+            // from the moment it is wired latches as pending until the caller opens the gate.
+            Interlocked.Exchange(ref _gates[vector], GateProgrammed);
             Span<byte> fd = stackalloc byte[4];
             BinaryPrimitives.WriteInt32LittleEndian(fd, EventFdFor(vector).Fd);
-            wired = Call((uint)vector, 1, fd, $"wire vector {vector}", out int available);
+            wired = Call((uint)vector, 1, fd, WireVector, out int available);
             if (!wired && available > 0)
             {
                 _function.Log($"MsixVectorUnavailable({vector}, {available})");
@@ -460,13 +516,13 @@ public sealed class MsixEmulation : IInterruptTarget
 
         if (!wired)
         {
-            _latched[vector] = previous;
+            Interlocked.Exchange(ref _gates[vector], 0);
+            _latched[vector].Write(previous);
             _table.SetUpdated(vector, true);
             return false;
         }
 
         _wired[vector] = true;
-        _programmed[vector] = true;
         return true;
     }
 
@@ -479,20 +535,19 @@ public sealed class MsixEmulation : IInterruptTarget
         Call(0, 0, [], "disable for reallocation", out _, Disable);
         _hostEnabled = false;
         Array.Clear(_wired);
-        if (EnableWith(vector + 1, v => _programmed[v] || v == vector, catchUp: true))
+        if (EnableWith(vector + 1, v => IsProgrammed(v) || v == vector, catchUp: true))
         {
             return true;
         }
 
         // Back to what was there, so the entries that worked keep working.
-        if (!EnableWith(previous, v => _programmed[v], catchUp: true))
+        if (!EnableWith(previous, IsProgrammed, catchUp: true))
         {
             _function.Log("MSI-X: the host vectors could not be restored after a failed reallocation");
             for (int v = 0; v < _layout.Vectors; v++)
             {
-                if (_programmed[v])
+                if ((Interlocked.Exchange(ref _gates[v], 0) & GateProgrammed) != 0)
                 {
-                    _programmed[v] = false;
                     _table.SetUpdated(v, true);
                 }
             }
@@ -501,22 +556,41 @@ public sealed class MsixEmulation : IInterruptTarget
         return false;
     }
 
-    // One enabling call for `count` vectors, eventfds where `wire` says, −1 elsewhere.
+    // One enabling call for `count` vectors, eventfds where `wire` says, −1 elsewhere. Entries it
+    // programs are marked Programmed (gate closed) before the call, so that what they signal from
+    // the moment they are wired latches instead of vanishing; a failed call takes that back.
     private bool EnableWith(int count, Func<int, bool> wire, bool catchUp)
     {
+        bool[] programs = _scratch;
         byte[] fds = ArrayPool<byte>.Shared.Rent(4 * count);
         try
         {
             for (int v = 0; v < count; v++)
             {
-                BinaryPrimitives.WriteInt32LittleEndian(fds.AsSpan(4 * v), wire(v) ? EventFdFor(v).Fd : -1);
+                bool wired = wire(v);
+                programs[v] = wired && !IsProgrammed(v);
+                if (programs[v])
+                {
+                    _latched[v].Write(new MsiMessage(_table.Address(v), _table.Data(v)));
+                    Interlocked.Exchange(ref _gates[v], GateProgrammed);
+                }
+
+                BinaryPrimitives.WriteInt32LittleEndian(fds.AsSpan(4 * v), wired ? EventFdFor(v).Fd : -1);
             }
 
-            if (!Call(0, (uint)count, fds.AsSpan(0, 4 * count), $"enable {count} vectors", out int available))
+            if (!Call(0, (uint)count, fds.AsSpan(0, 4 * count), EnableVectors, out int available))
             {
                 if (available > 0)
                 {
                     _function.Log($"MsixVectorUnavailable({count - 1}, {available})");
+                }
+
+                for (int v = 0; v < count; v++)
+                {
+                    if (programs[v])
+                    {
+                        Interlocked.Exchange(ref _gates[v], 0);
+                    }
                 }
 
                 return false;
@@ -537,15 +611,13 @@ public sealed class MsixEmulation : IInterruptTarget
             }
 
             _wired[v] = true;
-            if (!_programmed[v])
+            if (programs[v])
             {
-                _latched[v] = new MsiMessage(_table.Address(v), _table.Data(v));
                 _table.SetUpdated(v, false);
-                _programmed[v] = true;
             }
             else if (catchUp && _enabled && !_functionMask && !_table.IsMasked(v))
             {
-                _function.Deliveries.Add(_latched[v]);
+                _function.Deliveries.Add(_latched[v].Read());
             }
         }
 
@@ -577,7 +649,7 @@ public sealed class MsixEmulation : IInterruptTarget
         }
         catch (Exception e) when (e is HostDeviceException or ObjectDisposedException)
         {
-            _function.Log($"MSI-X: the host refused to {what} ({e.Message})");
+            _function.Log($"MSI-X: the host refused to {what} (start {start}, count {count}): {e.Message}");
             return false;
         }
     }

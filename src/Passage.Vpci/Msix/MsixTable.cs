@@ -26,7 +26,8 @@ internal enum MsixTableChange
 /// mask bit (initially set) and an Updated flag raised by address/data writes. Only aligned 4- or
 /// 8-byte accesses are taken, 8-byte ones at +0 and +8 only; vector control reads back only its
 /// mask bit. Entry = offset / 16 from the table start (the table is only QWORD-aligned). Plain
-/// arrays, no allocation; the caller holds the function lock.
+/// arrays, no allocation; the caller holds the function lock, except for the pending bits, which
+/// the router thread also sets and takes without it (atomic operations on 64-bit words).
 /// </summary>
 internal sealed class MsixTable
 {
@@ -72,21 +73,26 @@ internal sealed class MsixTable
     public void SetUpdated(int vector, bool updated) => _updated[vector] = updated;
 
     /// <summary>Whether vector <paramref name="vector"/> is pending in the emulated PBA.</summary>
-    public bool IsPending(int vector) => (_pending[vector >> 6] & (1UL << (vector & 63))) != 0;
+    public bool IsPending(int vector) => (Volatile.Read(ref _pending[vector >> 6]) & (1UL << (vector & 63))) != 0;
 
-    /// <summary>Latches vector <paramref name="vector"/> as pending.</summary>
-    public void SetPending(int vector) => _pending[vector >> 6] |= 1UL << (vector & 63);
+    /// <summary>Latches vector <paramref name="vector"/> as pending (atomic, a full fence).</summary>
+    public void SetPending(int vector) => Interlocked.Or(ref _pending[vector >> 6], 1UL << (vector & 63));
 
-    /// <summary>Clears vector <paramref name="vector"/>'s pending bit; true when it was set.</summary>
+    /// <summary>Clears vector <paramref name="vector"/>'s pending bit (atomic, a full fence); true for the one caller that found it set.</summary>
     public bool ClearPending(int vector)
     {
-        bool was = IsPending(vector);
-        _pending[vector >> 6] &= ~(1UL << (vector & 63));
-        return was;
+        ulong bit = 1UL << (vector & 63);
+        return (Interlocked.And(ref _pending[vector >> 6], ~bit) & bit) != 0;
     }
 
     /// <summary>Clears every pending bit.</summary>
-    public void ClearAllPending() => Array.Clear(_pending);
+    public void ClearAllPending()
+    {
+        for (int i = 0; i < _pending.Length; i++)
+        {
+            Interlocked.Exchange(ref _pending[i], 0);
+        }
+    }
 
     /// <summary>Reads one 4- or 8-byte aligned access at <paramref name="offset"/> from the table start; false when the access is not one the table takes.</summary>
     public bool Read(ulong offset, Span<byte> data)
@@ -159,14 +165,14 @@ internal sealed class MsixTable
         Array.Clear(_data);
         Array.Fill(_masked, true);
         Array.Clear(_updated);
-        Array.Clear(_pending);
+        ClearAllPending();
     }
 
     /// <summary>The emulated PBA's <paramref name="size"/> (4 or 8) bytes at <paramref name="offset"/> from its start.</summary>
     public ulong ReadPba(ulong offset, int size)
     {
         int word = (int)(offset >> 3);
-        ulong bits = word < _pending.Length ? _pending[word] : 0;
+        ulong bits = word < _pending.Length ? Volatile.Read(ref _pending[word]) : 0;
         return size == 8 ? bits : (bits >> (int)((offset & 4) * 8)) & 0xFFFF_FFFF;
     }
 
