@@ -22,6 +22,12 @@ namespace Passage.Vpci.Machine;
 /// </remarks>
 public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
 {
+    /// <summary>
+    /// Raised with the slot when a function the machine built forwards a PCIe error into its
+    /// virtual AER (vpci.md §4.2), on the thread that reported it.
+    /// </summary>
+    public event Action<int, VirtualFunction>? ErrorReported;
+
     /// <summary>Guest-physical base of the ECAM window.</summary>
     public const ulong EcamBase = 0xE000_0000;
 
@@ -42,6 +48,7 @@ public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
     private readonly bool[] _owned = new bool[Slots];
     private readonly int[] _intxLevel = new int[Slots];
     private readonly long[] _intxAssertions = new long[Slots];
+    private readonly long[] _errors = new long[Slots];
     private readonly EcamWindow _ecam;
     private readonly ConfigPorts _ports;
     private long _droppedMessages;
@@ -183,7 +190,9 @@ public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
         var function = new VirtualFunction(device, Memory, Router, options);
         try
         {
-            return AttachCore(function, slot, owned: true);
+            int attached = AttachCore(function, slot, owned: true);
+            function.ErrorReported += OnFunctionError;
+            return attached;
         }
         catch
         {
@@ -191,6 +200,9 @@ public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
             throw;
         }
     }
+
+    /// <summary>PCIe errors forwarded into the virtual AER of the function in <paramref name="slot"/> since it was attached.</summary>
+    public long ErrorsReported(int slot) => Interlocked.Read(ref _errors[CheckedIndex(slot)]);
 
     /// <summary>Removes the function in <paramref name="slot"/> (disposing it when the machine built it); false when the slot is empty.</summary>
     public bool Detach(int slot)
@@ -524,6 +536,7 @@ public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
             _owned[chosen] = owned;
             Volatile.Write(ref _intxLevel[chosen], 0);
             Interlocked.Exchange(ref _intxAssertions[chosen], 0);
+            Interlocked.Exchange(ref _errors[chosen], 0);
             _table.Set(chosen, device);
             return chosen;
         }
@@ -545,10 +558,24 @@ public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
         if (_owned[slot])
         {
             _owned[slot] = false;
-            ((IDisposable)device).Dispose();
+            var function = (VirtualFunction)device;
+            function.ErrorReported -= OnFunctionError;
+            function.Dispose();
         }
 
         return true;
+    }
+
+    private void OnFunctionError(VirtualFunction function)
+    {
+        int slot = _table.SlotOf(function);
+        if (slot < 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _errors[slot]);
+        ErrorReported?.Invoke(slot, function);
     }
 
     private int FirstFree()
