@@ -3,6 +3,7 @@ using Passage.Host.Devices;
 using Passage.Pci;
 using Passage.Vpci.Config;
 using Passage.Vpci.Function;
+using Passage.Vpci.Machine;
 
 namespace Passage.Vpci.Bars;
 
@@ -85,7 +86,9 @@ internal sealed class GuestBars
     /// <summary>
     /// Memory decoding on (§5.3: host Command first, then the windows) or off (windows first,
     /// then host Command). Returns false when enabling failed: nothing is mapped, decoding stays
-    /// off at the host, and the reason is logged. The caller holds the machine's lock exclusively.
+    /// off at the host, and the reason is logged; a layout that cannot be mapped or that overlaps
+    /// RAM or another window is refused before the host is touched. The caller holds the machine's
+    /// lock exclusively.
     /// </summary>
     public bool SetDecoding(bool on)
     {
@@ -101,7 +104,7 @@ internal sealed class GuestBars
             return true;
         }
 
-        if (Plan(out List<Piece> pieces) is { } refusal)
+        if ((Plan(out List<Piece> pieces) ?? Collision(pieces)) is { } refusal)
         {
             _function.Log($"memory decoding refused: {refusal}");
             return false;
@@ -336,6 +339,33 @@ internal sealed class GuestBars
         return kept;
     }
 
+    // §5.3 step 3, before anything is applied: every piece must fit on the bus beside RAM, other
+    // functions' BARs and the machine's windows. Each is claimed with an inert device and released
+    // at once; the caller holds the machine's lock exclusively, so no access sees the claims and
+    // nothing else can take the ranges before Place. Null, or why decoding cannot go on.
+    private string? Collision(List<Piece> pieces)
+    {
+        var claimed = new List<ulong>(pieces.Count);
+        string? clash = null;
+        foreach (Piece piece in pieces)
+        {
+            if (!_function.Mmio.Insert(piece.GuestStart, piece.GuestEnd - piece.GuestStart, InertWindow.Instance))
+            {
+                clash = $"BAR{piece.Bar} range 0x{piece.GuestStart:x}-0x{piece.GuestEnd - 1:x} overlaps RAM, another function's BAR or a machine window";
+                break;
+            }
+
+            claimed.Add(piece.GuestStart);
+        }
+
+        foreach (ulong start in claimed)
+        {
+            _function.Mmio.Remove(start);
+        }
+
+        return clash;
+    }
+
     // Puts the pieces on the bus; null, or why it failed part-way (the caller unmaps).
     private string? Place(List<Piece> pieces)
     {
@@ -387,6 +417,18 @@ internal sealed class GuestBars
         }
 
         return null;
+    }
+
+    // Holds a range for the collision check only; never reached by an access.
+    private sealed class InertWindow : IBusDevice
+    {
+        public static readonly InertWindow Instance = new();
+
+        public void Read(ulong offset, Span<byte> data) => data.Fill(0xFF);
+
+        public void Write(ulong offset, ReadOnlySpan<byte> data)
+        {
+        }
     }
 
     private enum PieceKind

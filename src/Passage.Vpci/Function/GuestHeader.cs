@@ -77,13 +77,24 @@ internal sealed class GuestHeader
             _function.AddRegister(new RegisterDescriptor { Offset = offset, Size = 1, Read = ReadStored, Write = WriteStored, Context = register });
         }
 
+        // Command as two byte registers: a byte write to one half must not store the other half as
+        // it reads, and INTx Disable (high half) reads 1 while MSI or MSI-X is on without the guest
+        // having written it. Each half keeps its share of the RsvdP mask.
         _function.AddRegister(new RegisterDescriptor
         {
             Offset = ConfigOffsets.Command,
-            Size = 2,
-            Read = (_, _) => ReadCommand(),
-            Write = (_, value, _) => WriteCommand((ushort)value),
-            ReservedPreserve = CommandReservedPreserve,
+            Size = 1,
+            Read = (_, _) => ReadCommand() & 0xFF,
+            Write = (_, value, _) => WriteCommand((ushort)((_command & 0xFF00u) | (value & 0xFF))),
+            ReservedPreserve = CommandReservedPreserve & 0xFF,
+        });
+        _function.AddRegister(new RegisterDescriptor
+        {
+            Offset = ConfigOffsets.Command + 1,
+            Size = 1,
+            Read = (_, _) => ReadCommand() >> 8,
+            Write = (_, value, _) => WriteCommand((ushort)((_command & 0x00FFu) | ((value & 0xFF) << 8))),
+            ReservedPreserve = CommandReservedPreserve >> 8,
         });
 
         // Status: CapList is set iff something is exposed; without it bit 4 moves from RO to RsvdP.
@@ -142,6 +153,13 @@ internal sealed class GuestHeader
             if (!_function.Bars.SetDecoding(true))
             {
                 _command &= unchecked((ushort)~memory);
+
+                // Refused decoding leaves the host's decode off, but the guest's other bits
+                // (bus master, INTx Disable, …) still reach it.
+                if (((_command ^ old) & CommandWritable) != 0)
+                {
+                    WriteHostCommand(memory: false);
+                }
             }
         }
         else if ((now & memory) == 0 && (old & memory) != 0)
