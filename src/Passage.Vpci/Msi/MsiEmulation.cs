@@ -206,9 +206,15 @@ public sealed class MsiEmulation : IInterruptTarget
         _count = count;
         if (!enable)
         {
+            // INTx comes back when the guest now uses it, also when MSI-X had taken the host index
+            // from MSI and was disabled first (then INTx could not start while MSI was still on).
             if (wasHost)
             {
                 _function.Interrupts.Released(VfioIrq.Msi);
+            }
+            else
+            {
+                _function.Interrupts.Start();
             }
 
             return;

@@ -368,9 +368,16 @@ public sealed class MsixEmulation : IInterruptTarget
             {
                 bool hadHost = _function.Interrupts.ActiveIndex == VfioIrq.Msix;
                 ReleaseHost();
+
+                // INTx comes back when the guest now uses it, also when MSI had taken the host
+                // index from MSI-X and was disabled first.
                 if (hadHost)
                 {
                     _function.Interrupts.Released(VfioIrq.Msix);
+                }
+                else
+                {
+                    _function.Interrupts.Start();
                 }
             }
 
@@ -394,6 +401,7 @@ public sealed class MsixEmulation : IInterruptTarget
 
         if (!_functionMask && !wasActive)
         {
+            GrowForUnmaskedEntries();
             for (int v = 0; v < _layout.Vectors; v++)
             {
                 if (!_table.IsMasked(v))
@@ -511,7 +519,7 @@ public sealed class MsixEmulation : IInterruptTarget
         }
         else
         {
-            wired = Reallocate(vector);
+            wired = Reallocate(vector + 1, v => IsProgrammed(v) || v == vector);
         }
 
         if (!wired)
@@ -526,16 +534,44 @@ public sealed class MsixEmulation : IInterruptTarget
         return true;
     }
 
-    // NORESIZE growth: disable the index, re-enable with count = vector + 1 and the eventfds of
-    // every Programmed entry, then deliver one interrupt to each Programmed, effectively unmasked
-    // entry — arrivals while the index was off are lost, and a spurious MSI is harmless.
-    private bool Reallocate(int vector)
+    // Entering "enabled and not function-masked" on a NORESIZE host with unmasked entries beyond
+    // the host's vectors — Linux's bring-up: enable with the function masked, program and unmask
+    // every entry, then clear the function mask — grows once to the highest unmasked index + 1,
+    // as an enable with those entries unmasked would. Growing entry by entry instead would
+    // reallocate N − 1 times, each with a catch-up interrupt to every entry programmed before.
+    private void GrowForUnmaskedEntries()
+    {
+        if (Dynamic || !_hostEnabled)
+        {
+            return;
+        }
+
+        int highest = -1;
+        for (int v = 0; v < _layout.Vectors; v++)
+        {
+            if (!_table.IsMasked(v))
+            {
+                highest = v;
+            }
+        }
+
+        if (highest >= _hostAllocated)
+        {
+            Reallocate(highest + 1, v => IsProgrammed(v) || !_table.IsMasked(v));
+        }
+    }
+
+    // NORESIZE growth: disable the index, re-enable with `count` vectors and the eventfds of every
+    // Programmed entry and those `wire` adds, then deliver one interrupt to each entry that was
+    // Programmed and is effectively unmasked — arrivals while the index was off are lost, and a
+    // spurious MSI is harmless.
+    private bool Reallocate(int count, Func<int, bool> wire)
     {
         int previous = _hostAllocated;
         Call(0, 0, [], "disable for reallocation", out _, Disable);
         _hostEnabled = false;
         Array.Clear(_wired);
-        if (EnableWith(vector + 1, v => IsProgrammed(v) || v == vector, catchUp: true))
+        if (EnableWith(count, wire, catchUp: true))
         {
             return true;
         }

@@ -108,6 +108,29 @@ public sealed class IntxRoutingTests
         Assert.Equal(VfioIrq.Intx, lab.Function.HostIrqIndex);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WriteConfig_BothEnabledThenTheLaterDisabledFirst_HostIntxBackAfterTheOther(bool msiFirst)
+    {
+        using var lab = GuestLab.Open("0000:05:00.0");
+        int msi = lab.FindCapability(CapabilityId.Msi) + 2;
+        int msix = lab.FindCapability(CapabilityId.MsiX) + 2;
+        (int first, uint firstEnable, int second, uint secondEnable) = msiFirst
+            ? (msi, (uint)MsiCapability.Enable, msix, (uint)MsixCapability.Enable)
+            : (msix, (uint)MsixCapability.Enable, msi, (uint)MsiCapability.Enable);
+        lab.Write(first, 2, firstEnable);
+        lab.Write(second, 2, secondEnable);
+
+        // The later enable took the host index; disabling it leaves the earlier one's guest bit on.
+        lab.Write(second, 2, 0);
+        Assert.Equal(-1, lab.Function.HostIrqIndex);
+        lab.Write(first, 2, 0);
+
+        Assert.Equal(VfioIrq.Intx, lab.Function.HostIrqIndex);
+        Assert.Equal(IntxOn, lab.Device.Events.Last(e => e.StartsWith("setirqs", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void WriteConfig_MsiDisabledWhileGuestIntxDisableIsSet_HostIntxStaysOff()
     {
