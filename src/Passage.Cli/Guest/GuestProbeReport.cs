@@ -7,10 +7,10 @@ namespace Passage.Cli.Guest;
 
 /// <summary>
 /// One run of <c>passage guest probe</c>: the host function, the guest slot it was given, the
-/// doorbell rung (null when none is known), the rounds asked for, what the guest driver model
-/// reported and what the virtual function logged meanwhile.
+/// doorbell rung (null when none is known), what the guest driver model reported and what the
+/// virtual function logged meanwhile.
 /// </summary>
-internal sealed record GuestProbeReport(HostFunction Function, int Slot, DoorbellRegister? Doorbell, int Rounds, GuestProbeResult Result, IReadOnlyList<string> Log)
+internal sealed record GuestProbeReport(HostFunction Function, int Slot, DoorbellRegister? Doorbell, GuestProbeResult Result, IReadOnlyList<string> Log)
 {
     /// <summary>Where the guest found the function.</summary>
     public string GuestAddress => VirtualMachine.GuestAddress(Slot).ToString();
