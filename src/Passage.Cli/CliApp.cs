@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Passage.Cli.Devices;
+using Passage.Cli.Guest;
 using Passage.Cli.Pci;
 using Passage.Cli.Vm;
 
@@ -9,11 +10,12 @@ namespace Passage.Cli;
 internal static class CliApp
 {
     public static RootCommand Build(CliContext context) =>
-        new("passage: PCI device passthrough for virtual machines — inventory, decoding, verdicts, device views, driver binding and virtual machines.")
+        new("passage: PCI device passthrough for virtual machines — inventory, decoding, verdicts, device views, driver binding, virtual machines and a guest driver's view.")
         {
             PciCommands.Build(context),
             DeviceCommands.Build(context),
             VmCommands.Build(context),
+            GuestCommands.Build(context),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code. <paramref name="input"/> stands in for standard input; <paramref name="shutdown"/> stops servers as Ctrl-C does.</summary>

@@ -10,4 +10,5 @@ namespace Passage.Cli.Json;
 [JsonSerializable(typeof(List<FunctionJson>))]
 [JsonSerializable(typeof(DeviceInfoJson))]
 [JsonSerializable(typeof(DriverBindingJson))]
+[JsonSerializable(typeof(GuestProbeJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
