@@ -172,25 +172,25 @@ public sealed class VmCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("zz:00.0", "--device 'zz:00.0' is not a PCI address")] // malformed address
-    [InlineData("0000:42:00.0", "no function 0000:42:00.0 on")] // nothing there
-    [InlineData("0000:00:01.0", "0000:00:01.0 is a bridge")] // the GPU's root port
-    public void Run_BadDevice_OneLineExitOne(string device, string message)
+    [InlineData("zz:00.0", 2, "--device 'zz:00.0' is not a PCI address")] // malformed address: a command-line error
+    [InlineData("0000:42:00.0", 1, "no function 0000:42:00.0 on")] // nothing there
+    [InlineData("0000:00:01.0", 1, "0000:00:01.0 is a bridge")] // the GPU's root port
+    public void Run_BadDevice_OneLine(string device, int expectedCode, string message)
     {
         (int code, string stdout, string stderr) = CliRunner.Run("vm", "run", "--host", Host, "--device", device, "--script", Script("readl 0x0"));
 
-        Assert.Equal(1, code);
+        Assert.Equal(expectedCode, code);
         Assert.Equal(string.Empty, stdout);
         string line = Assert.Single(Lines(stderr));
         Assert.StartsWith($"passage: {message}", line, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Run_SameDeviceTwice_OneLineExitOne()
+    public void Run_SameDeviceTwice_OneLineExitTwo()
     {
         (int code, _, string stderr) = CliRunner.Run("vm", "run", "--host", Host, "--device", "05:00.0", "--device", "0000:05:00.0", "--script", Script("readl 0x0"));
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains("given twice", Assert.Single(Lines(stderr)), StringComparison.Ordinal);
     }
 

@@ -35,7 +35,8 @@ internal sealed class GuestDevices : IDisposable
     public IReadOnlyList<(HostFunction Function, IHostDevice Device)> Devices => _opened;
 
     /// <summary>Resolves <paramref name="hostOption"/>, checks every address and opens each function.</summary>
-    /// <exception cref="CliException">A malformed or repeated address, an unknown function, a bridge, or a device that cannot be opened.</exception>
+    /// <exception cref="UsageException">A malformed or repeated address (a command-line error).</exception>
+    /// <exception cref="CliException">An unknown function, a bridge, or a device that cannot be opened.</exception>
     public static GuestDevices Open(CliContext context, string? hostOption, IReadOnlyList<string> deviceTexts)
     {
         PciAddress[] addresses = Parse(deviceTexts);
@@ -101,12 +102,12 @@ internal sealed class GuestDevices : IDisposable
         {
             if (!PciAddress.TryParse(text, out PciAddress address))
             {
-                throw new CliException($"--device '{text}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
+                throw new UsageException($"--device '{text}' is not a PCI address (expected SSSS:BB:DD.F or BB:DD.F)");
             }
 
             if (addresses.Contains(address))
             {
-                throw new CliException($"--device {address} is given twice: a function can be attached once");
+                throw new UsageException($"--device {address} is given twice: a function can be attached once");
             }
 
             addresses.Add(address);
