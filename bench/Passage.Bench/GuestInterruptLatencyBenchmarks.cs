@@ -9,7 +9,7 @@ namespace Passage.Bench;
 /// Doorbell → guest interrupt on the simulated NVMe drive, MSI-X vector 0 programmed to the LAPIC:
 /// one operation is the guest's doorbell write through its BAR mapping (the trapped page, the
 /// device policy, the model's MSI-X logic, the vector's eventfd) until the guest sees the
-/// interrupt (the router thread wakes, reads the eventfd, checks masks under the function lock and
+/// interrupt (the router thread wakes, reads the eventfd, checks the vector's gate — no lock — and
 /// delivers to the LAPIC). The floor pays the same two thread wake-ups with nothing else: a bare
 /// eventfd A, a thread blocked on it that answers on eventfd B, and the benchmark thread reading B.
 /// </summary>
