@@ -5,8 +5,9 @@ namespace Passage.Vpci.Tests.Function;
 
 /// <summary>
 /// A host device decorator that records what the virtual function asks of the device — SET_IRQS
-/// calls with their eventfd lists, config writes, maps and resets, in one ordered log — and can
-/// pretend the host has fewer MSI-X vectors (a positive SET_IRQS return, as VFIO gives).
+/// calls with their eventfd lists, config writes, maps and resets, in one ordered log; BAR region
+/// reads and writes with their widths — and can pretend the host has fewer MSI or MSI-X vectors
+/// (a positive SET_IRQS return, as VFIO gives), refuses an IRQ index, or fails BAR accesses.
 /// </summary>
 internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
 {
@@ -20,6 +21,18 @@ internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
     /// <summary>When set, an MSI-X enable or wiring reaching beyond this many vectors returns this number (nothing enabled).</summary>
     public int? MsixAvailable { get; set; }
 
+    /// <summary>When set, an MSI enable reaching beyond this many vectors returns this number (nothing enabled).</summary>
+    public int? MsiAvailable { get; set; }
+
+    /// <summary>When set, SET_IRQS calls carrying eventfds on this index fail with EINVAL, as a host that refuses them.</summary>
+    public int? RefuseIrqIndex { get; set; }
+
+    /// <summary>Every read and write of a BAR region (0–5) that reached this decorator, in order.</summary>
+    public List<BarAccess> BarAccesses { get; } = [];
+
+    /// <summary>When set, BAR region reads and writes fail with this errno without reaching the device (a failed read leaves zeros).</summary>
+    public Errno? FailBarAccess { get; set; }
+
     /// <summary>Called at each config write with its offset (to observe the bus at that moment).</summary>
     public Action<ulong>? OnConfigWrite { get; set; }
 
@@ -29,10 +42,34 @@ internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
 
     public RegionInfo GetRegionInfo(int index) => inner.GetRegionInfo(index);
 
-    public Errno Read(int region, ulong offset, Span<byte> data) => inner.Read(region, offset, data);
+    public Errno Read(int region, ulong offset, Span<byte> data)
+    {
+        if (region > VfioRegion.Bar5)
+        {
+            return inner.Read(region, offset, data);
+        }
+
+        Errno result = FailBarAccess ?? inner.Read(region, offset, data);
+        if (FailBarAccess is not null)
+        {
+            data.Clear();
+        }
+
+        AddBarAccess(new BarAccess(false, region, offset, data.Length, Value(data)));
+        return result;
+    }
 
     public Errno Write(int region, ulong offset, ReadOnlySpan<byte> data)
     {
+        if (region <= VfioRegion.Bar5)
+        {
+            AddBarAccess(new BarAccess(true, region, offset, data.Length, Value(data)));
+            if (FailBarAccess is Errno failure)
+            {
+                return failure;
+            }
+        }
+
         if (region == VfioRegion.Config)
         {
             ulong value = 0;
@@ -71,6 +108,16 @@ internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
         }
 
         Add($"setirqs {index} {start} {count} 0x{(uint)flags:x}");
+        if (RefuseIrqIndex == index && (flags & IrqSetFlags.DataEventfd) != 0)
+        {
+            throw new HostDeviceException(Errno.EINVAL, $"SET_IRQS on index {index} refused");
+        }
+
+        if (index == VfioIrq.Msi && MsiAvailable is int msiAvailable && (flags & IrqSetFlags.DataEventfd) != 0 && start + count > msiAvailable)
+        {
+            return msiAvailable;
+        }
+
         if (index == VfioIrq.Msix && MsixAvailable is int available && (flags & IrqSetFlags.DataEventfd) != 0 && start + count > available)
         {
             return available;
@@ -100,6 +147,25 @@ internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
         }
     }
 
+    private static ulong Value(ReadOnlySpan<byte> data)
+    {
+        ulong value = 0;
+        for (int i = 0; i < data.Length && i < 8; i++)
+        {
+            value |= (ulong)data[i] << (8 * i);
+        }
+
+        return value;
+    }
+
+    private void AddBarAccess(BarAccess access)
+    {
+        lock (_lock)
+        {
+            BarAccesses.Add(access);
+        }
+    }
+
     private void Add(string line)
     {
         lock (_lock)
@@ -113,4 +179,7 @@ internal sealed class RecordingHostDevice(IHostDevice inner) : IHostDevice
     {
         public bool IsDisable => Count == 0 && (Flags & IrqSetFlags.DataNone) != 0;
     }
+
+    /// <summary>One BAR region access: its direction, region, offset, width and the bytes moved (little-endian, first 8).</summary>
+    public sealed record BarAccess(bool IsWrite, int Region, ulong Offset, int Length, ulong Value);
 }
