@@ -563,8 +563,9 @@ public sealed class MsixEmulation : IInterruptTarget
 
     // NORESIZE growth: disable the index, re-enable with `count` vectors and the eventfds of every
     // Programmed entry and those `wire` adds, then deliver one interrupt to each entry that was
-    // Programmed and is effectively unmasked — arrivals while the index was off are lost, and a
-    // spurious MSI is harmless.
+    // Programmed and is effectively unmasked, and latch one as pending for each that is masked —
+    // arrivals while the index was off are lost, and a spurious MSI is harmless where a lost one
+    // hangs a driver.
     private bool Reallocate(int count, Func<int, bool> wire)
     {
         int previous = _hostAllocated;
@@ -654,6 +655,11 @@ public sealed class MsixEmulation : IInterruptTarget
             else if (catchUp && _enabled && !_functionMask && !_table.IsMasked(v))
             {
                 _function.Deliveries.Add(_latched[v].Read());
+            }
+            else if (catchUp)
+            {
+                // Masked: what it lost in the gap would have been latched, so latch one.
+                _table.SetPending(v);
             }
         }
 

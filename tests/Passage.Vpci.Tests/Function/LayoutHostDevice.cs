@@ -1,13 +1,18 @@
+using System.Buffers.Binary;
 using Passage.Host.Devices;
+using Passage.Host.Linux;
 using Passage.Pci;
+using Passage.Pci.Capabilities;
 
 namespace Passage.Vpci.Tests.Function;
 
 /// <summary>
 /// A host device with a hand-built layout, for what the lab's models do not have (unknown
-/// capability IDs, MSI-X in an I/O BAR, sub-page BARs, maps or resets that fail): config space from
-/// a <see cref="ConfigSpaceBuilder"/>, stored raw (writes land as written, no host policy), BARs
-/// backed by byte arrays, and every call the virtual function makes recorded in order.
+/// capability IDs, MSI-X in an I/O BAR or beyond its BAR, a table at 8 mod 16, sub-page BARs, maps
+/// or resets that fail, IRQ counts that differ from the capabilities): config space from a
+/// <see cref="ConfigSpaceBuilder"/>, stored raw (writes land as written, no host policy), BARs
+/// backed by byte arrays, every call the virtual function makes recorded in order, and a
+/// duplicate of each eventfd SET_IRQS wires kept so a test can fire a vector as the device would.
 /// </summary>
 internal sealed class LayoutHostDevice : IHostDevice
 {
@@ -20,8 +25,22 @@ internal sealed class LayoutHostDevice : IHostDevice
     private readonly RegionFlags[] _barFlags = new RegionFlags[6];
     private readonly IReadOnlyList<SparseArea>[] _areas = new IReadOnlyList<SparseArea>[6];
     private readonly List<string> _events = [];
+    private readonly Dictionary<(int Index, int Vector), EventFd> _triggers = [];
 
-    public LayoutHostDevice(ConfigSpaceBuilder config) => _config = config.ToArray();
+    /// <summary>Creates the device; each of <paramref name="bars"/> has its type bits written into the config space and a plain, unmappable region.</summary>
+    public LayoutHostDevice(ConfigSpaceBuilder config, params (int Index, BarKind Kind, ulong Size)[] bars)
+    {
+        foreach ((int index, BarKind kind, _) in bars)
+        {
+            config.Bar(index, kind, 0);
+        }
+
+        _config = config.ToArray();
+        foreach ((int index, _, ulong size) in bars)
+        {
+            WithBar(index, size);
+        }
+    }
 
     /// <summary>Every call in order: "config-write OFF LEN VALUE", "bar-read R OFF LEN", "bar-write R OFF LEN VALUE", "map R A", "unmap R A", "setirqs I S C FLAGS", "reset".</summary>
     public IReadOnlyList<string> Events
@@ -46,6 +65,9 @@ internal sealed class LayoutHostDevice : IHostDevice
 
     /// <summary>MSI-X vectors reported for index 2.</summary>
     public uint MsixCount { get; init; }
+
+    /// <summary>Whether MSI-X reports NORESIZE (MSI always does, as VFIO's).</summary>
+    public bool MsixNoResize { get; init; }
 
     /// <summary>Maps throw (EIO), as a host that refuses to mmap.</summary>
     public bool FailMaps { get; init; }
@@ -146,18 +168,73 @@ internal sealed class LayoutHostDevice : IHostDevice
         return mapping;
     }
 
+    /// <summary>An endpoint config space with one MSI-X capability at 0x40 and nothing else.</summary>
+    public static ConfigSpaceBuilder MsixLayout(ushort vendor, ushort device, int vectors, int tableBir, uint tableOffset, int pbaBir, uint pbaOffset) =>
+        new ConfigSpaceBuilder(ConfigOffsets.ConventionalSize)
+            .Identity(vendor, device, 0x020000)
+            .Capability(0x40, CapabilityId.MsiX, CapabilityLayouts.Msix(vectors, tableBir, tableOffset, pbaBir, pbaOffset));
+
     public IrqInfo GetIrqInfo(int index) => index switch
     {
         VfioIrq.Intx => new IrqInfo(index, IrqInfoFlags.Eventfd | IrqInfoFlags.Maskable | IrqInfoFlags.Automasked, IntxCount),
-        VfioIrq.Msi => new IrqInfo(index, IrqInfoFlags.Eventfd, MsiCount),
-        VfioIrq.Msix => new IrqInfo(index, IrqInfoFlags.Eventfd, MsixCount),
+        VfioIrq.Msi => new IrqInfo(index, IrqInfoFlags.Eventfd | IrqInfoFlags.NoResize, MsiCount),
+        VfioIrq.Msix => new IrqInfo(index, IrqInfoFlags.Eventfd | (MsixNoResize ? IrqInfoFlags.NoResize : 0), MsixCount),
         _ => new IrqInfo(index, IrqInfoFlags.Eventfd, 1),
     };
 
     public int SetIrqs(int index, uint start, uint count, IrqSetFlags flags, ReadOnlySpan<byte> data)
     {
         Add($"setirqs {index} {start} {count} 0x{(uint)flags:x}");
-        return 0;
+        lock (_lock)
+        {
+            if (count == 0 && (flags & IrqSetFlags.DataNone) != 0)
+            {
+                foreach (var key in _triggers.Keys.Where(k => k.Index == index).ToList())
+                {
+                    _triggers.Remove(key, out EventFd? old);
+                    old?.Dispose();
+                }
+
+                return 0;
+            }
+
+            if ((flags & IrqSetFlags.DataEventfd) == 0)
+            {
+                return 0;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                int vector = (int)start + i;
+                int fd = BinaryPrimitives.ReadInt32LittleEndian(data[(4 * i)..]);
+                if (_triggers.Remove((index, vector), out EventFd? old))
+                {
+                    old.Dispose();
+                }
+
+                if (fd >= 0)
+                {
+                    _triggers[(index, vector)] = EventFd.FromDuplicate(fd);
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    /// <summary>Signals the eventfd wired to <paramref name="vector"/> of <paramref name="index"/>; false when none is.</summary>
+    public bool Fire(int index, int vector)
+    {
+        lock (_lock)
+        {
+            if (!_triggers.TryGetValue((index, vector), out EventFd? trigger))
+            {
+                return false;
+            }
+
+            trigger.Signal();
+            return true;
+        }
     }
 
     public void Reset()
@@ -169,12 +246,21 @@ internal sealed class LayoutHostDevice : IHostDevice
         }
     }
 
-    public HotResetInfo GetHotResetInfo() => throw new NotSupportedException();
+    public HotResetInfo GetHotResetInfo() => throw new HostDeviceException(Errno.ENODEV, "no bus reset");
 
-    public void HotReset(HotResetProof proof) => throw new NotSupportedException();
+    public void HotReset(HotResetProof proof) => throw new HostDeviceException(Errno.ENODEV, "no bus reset");
 
     public void Dispose()
     {
+        lock (_lock)
+        {
+            foreach (EventFd trigger in _triggers.Values)
+            {
+                trigger.Dispose();
+            }
+
+            _triggers.Clear();
+        }
     }
 
     private byte[]? Backing(int region) => region switch

@@ -7,31 +7,37 @@ using Passage.Vpci.Machine;
 namespace Passage.Vpci.Tests.Function;
 
 /// <summary>
-/// A <see cref="LayoutHostDevice"/> given to a guest: an MMIO bus with 64 MiB of "RAM" claimed at
-/// 0, a router delivering to a recording sink, and the virtual function, built as
-/// <see cref="GuestLab"/> builds a lab function.
+/// A <see cref="LayoutHostDevice"/> given to a guest behind the recording decorator: an MMIO bus
+/// with 64 MiB of "RAM" claimed at 0, a router delivering to a recording sink, and the virtual
+/// function, built as <see cref="GuestLab"/> builds a lab function.
 /// </summary>
 internal sealed class LayoutLab : IDisposable
 {
     private LayoutLab(LayoutHostDevice device, VirtualFunctionOptions? options)
     {
         Device = device;
+        Recorder = new RecordingHostDevice(device);
         Mmio = new AddressBus();
         Mmio.Insert(0, GuestLab.RamSize, new RamStub());
         Sink = new RecordingSink();
         Router = new InterruptRouter(Sink);
         try
         {
-            Function = new VirtualFunction(device, Mmio, Router, (options ?? VirtualFunctionOptions.Default) with { Log = Log.Add });
+            Function = new VirtualFunction(Recorder, Mmio, Router, (options ?? VirtualFunctionOptions.Default) with { Log = Log.Add });
         }
         catch
         {
             Router.Dispose();
+            Recorder.Dispose();
             throw;
         }
     }
 
+    /// <summary>The layout device (its raw bytes, its own event log, its eventfds).</summary>
     public LayoutHostDevice Device { get; }
+
+    /// <summary>What the virtual function sees: the device behind the recorder (SET_IRQS calls with their eventfds, BAR accesses).</summary>
+    public RecordingHostDevice Recorder { get; }
 
     public AddressBus Mmio { get; }
 
@@ -89,6 +95,7 @@ internal sealed class LayoutLab : IDisposable
     {
         Function.Dispose();
         Router.Dispose();
+        Recorder.Dispose();
     }
 
     private sealed class RamStub : IBusDevice

@@ -3,7 +3,6 @@ using Passage.Pci;
 using Passage.Pci.Capabilities;
 using Passage.Vpci.Interrupts;
 using Passage.Vpci.Tests.Function;
-using Passage.Vpci.Tests.Msix;
 
 namespace Passage.Vpci.Tests.Msi;
 
@@ -52,13 +51,13 @@ public sealed class MsiEmulationTests
         var config = new ConfigSpaceBuilder(ConfigOffsets.ConventionalSize)
             .Identity(0x1234, 0x0001, 0x020000)
             .Capability(0x40, CapabilityId.Msi, CapabilityLayouts.Msi(is64Bit: false, perVectorMask: false, multipleMessageCapableLog2: 5));
-        using var lab = new LayoutLab(new LayoutHostDevice(config) { MsiVectors = hostVectors });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config) { MsiCount = hostVectors });
 
         Assert.Equal((uint)mmc << 1, lab.Function.ReadConfig(0x42, 2));
 
         lab.Function.WriteConfig(0x42, 2, MsiCapability.Enable | 0x50); // MME 5: asks for 32
 
-        RecordingHostDevice.IrqCall enable = Assert.Single(lab.Device.CallsOn(VfioIrq.Msi));
+        RecordingHostDevice.IrqCall enable = Assert.Single(lab.Recorder.CallsOn(VfioIrq.Msi));
         Assert.Equal(1u << mmc, enable.Count);
         Assert.Equal((uint)(MsiCapability.Enable | (mmc << 1) | (mmc << 4)), lab.Function.ReadConfig(0x42, 2));
     }
@@ -69,7 +68,7 @@ public sealed class MsiEmulationTests
         var config = new ConfigSpaceBuilder(ConfigOffsets.ConventionalSize)
             .Identity(0x1234, 0x0001, 0x020000)
             .Capability(0x40, CapabilityId.Msi, CapabilityLayouts.Msi(is64Bit: true, perVectorMask: false, multipleMessageCapableLog2: 3));
-        using var lab = new LayoutLab(new LayoutHostDevice(config) { MsiVectors = 0 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config) { MsiCount = 0 });
 
         Assert.Null(lab.Function.Msi);
         var hidden = Assert.Single(lab.Function.HiddenCapabilities);

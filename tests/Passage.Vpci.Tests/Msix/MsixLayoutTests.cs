@@ -1,6 +1,7 @@
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 using Passage.Vpci.Capabilities;
+using Passage.Vpci.Tests.Function;
 
 namespace Passage.Vpci.Tests.Msix;
 
@@ -25,7 +26,7 @@ public sealed class MsixLayoutTests
     public void Validate_Layout_ExposedOrHiddenWithReason(int tableBir, uint tableOffset, int pbaBir, uint pbaOffset, string? reason)
     {
         var config = LayoutHostDevice.MsixLayout(0x1234, 0x0001, 4, tableBir, tableOffset, pbaBir, pbaOffset);
-        using var lab = new LayoutLab(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000), (2, BarKind.Io, 0x20), (3, BarKind.Mem64, 0x4000)) { MsixVectors = 4 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000), (2, BarKind.Io, 0x20), (3, BarKind.Mem64, 0x4000)) { MsixCount = 4 });
 
         HiddenCapability? hidden = lab.Function.HiddenCapabilities.SingleOrDefault(c => c.Id == (int)CapabilityId.MsiX);
         if (reason is null)
@@ -48,7 +49,7 @@ public sealed class MsixLayoutTests
     public void Validate_HostOffersNoMsixVector_HiddenWithReason()
     {
         var config = LayoutHostDevice.MsixLayout(0x1234, 0x0001, 4, 0, 0, 0, 0x1000);
-        using var lab = new LayoutLab(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000)) { MsixVectors = 0 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000)) { MsixCount = 0 });
 
         HiddenCapability hidden = Assert.Single(lab.Function.HiddenCapabilities);
         Assert.Equal(((int)CapabilityId.MsiX, 0x40), (hidden.Id, hidden.Offset));
@@ -82,7 +83,7 @@ public sealed class MsixLayoutTests
     public void Validate_KnownPbaQuirk_PbaRegisterReadsFixedOffset(int vendor, int device, ulong barSize, uint pbaOffset, uint fixedOffset)
     {
         var config = LayoutHostDevice.MsixLayout((ushort)vendor, (ushort)device, 8, 0, 0, 0, pbaOffset);
-        using var lab = new LayoutLab(new LayoutHostDevice(config, (0, BarKind.Mem64, barSize)) { MsixVectors = 8 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config, (0, BarKind.Mem64, barSize)) { MsixCount = 8 });
 
         Assert.NotNull(lab.Function.Msix);
         Assert.Equal(fixedOffset, lab.Function.Msix.PbaOffset);
@@ -94,7 +95,7 @@ public sealed class MsixLayoutTests
     {
         // A T5 VF whose BAR is too small even for the corrected PBA at 0x1000.
         var config = LayoutHostDevice.MsixLayout(0x1425, 0x5803, 8, 0, 0, 0, 0x8000);
-        using var lab = new LayoutLab(new LayoutHostDevice(config, (0, BarKind.Mem64, 0x1000)) { MsixVectors = 8 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config, (0, BarKind.Mem64, 0x1000)) { MsixCount = 8 });
 
         HiddenCapability hidden = Assert.Single(lab.Function.HiddenCapabilities, c => c.Id == (int)CapabilityId.MsiX);
         Assert.Contains("lies beyond BAR0", hidden.Reason, StringComparison.Ordinal);

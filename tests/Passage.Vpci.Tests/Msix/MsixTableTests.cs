@@ -4,6 +4,7 @@ using Passage.Pci;
 using Passage.Pci.Capabilities;
 using Passage.Vpci.Interrupts;
 using Passage.Vpci.Msix;
+using Passage.Vpci.Tests.Function;
 
 namespace Passage.Vpci.Tests.Msix;
 
@@ -118,7 +119,7 @@ public sealed class MsixTableTests
     public void Table_OffsetEightModSixteen_EntryAndFieldCountedFromTableStart()
     {
         var config = LayoutHostDevice.MsixLayout(0x1234, 0x0002, 4, 0, 0x1008, 0, 0x1800);
-        using var lab = new LayoutLab(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000)) { MsixVectors = 4 });
+        using var lab = LayoutLab.Open(new LayoutHostDevice(config, (0, BarKind.Mem32, 0x2000)) { MsixCount = 4 });
         MsixEmulation msix = lab.Function.Msix!;
         var trap = msix.TrapsFor(0).Single().Target;
 
@@ -137,7 +138,7 @@ public sealed class MsixTableTests
 
         // The odd layout works end to end: enabling wires entry 1, the device's signal arrives with its message.
         lab.Function.WriteConfig(0x40 + MsixCapability.ControlOffset, 2, MsixCapability.Enable);
-        Assert.True(lab.Host.Fire(VfioIrq.Msix, 1));
+        Assert.True(lab.Device.Fire(VfioIrq.Msix, 1));
         lab.Router.Drain();
         Assert.Equal([new MsiMessage(0xFEE0_5000, 0x77)], lab.Sink.Messages);
     }
