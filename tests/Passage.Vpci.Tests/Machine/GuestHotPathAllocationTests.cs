@@ -3,6 +3,7 @@ using Passage.Host.Sim;
 using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
+using Passage.Tests.Shared;
 using Passage.Vpci.Machine;
 
 namespace Passage.Vpci.Tests.Machine;
@@ -40,14 +41,7 @@ public sealed class GuestHotPathAllocationTests
             guest.Machine.WriteMemory(guest.Ecam(msix + MsixCapability.ControlOffset), msixControl);
         }
 
-        Run(0); // first use: JIT, lazily built state
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 1; i <= Iterations; i++)
-        {
-            Run(i);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationMeter.Least(Run, Iterations);
 
         Assert.Equal(0, allocated);
         Assert.Equal((ushort)(PciCommand.MemorySpace | PciCommand.BusMaster), BinaryPrimitives.ReadUInt16LittleEndian(command));
@@ -70,14 +64,7 @@ public sealed class GuestHotPathAllocationTests
             guest.Machine.WriteMemory(entry + 12, masked);
         }
 
-        Run(0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 1; i <= Iterations; i++)
-        {
-            Run(i);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationMeter.Least(Run, Iterations);
 
         Assert.Equal(0, allocated);
         Assert.Equal((uint)(FirstVector + (Iterations & 0xF)), guest.ReadMemory32(entry + 8));
@@ -101,14 +88,7 @@ public sealed class GuestHotPathAllocationTests
             guest.Machine.ReadMemory(scratch + 1, unaligned); // split into single bytes
         }
 
-        Run(0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 1; i <= Iterations; i++)
-        {
-            Run(i);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationMeter.Least(Run, Iterations);
 
         Assert.Equal(0, allocated);
         Assert.Equal((uint)Iterations, BinaryPrimitives.ReadUInt32LittleEndian(readBack));
