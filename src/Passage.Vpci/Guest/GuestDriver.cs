@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
@@ -52,17 +51,17 @@ public sealed class GuestDriver
         var steps = new List<string> { $"found {function.VendorId:x4}:{function.DeviceId:x4} class {function.ClassCode:x6} at 00:{slot:x2}.0" };
         var config = new ConfigAccess(_machine, slot);
 
-        List<GuestBarAssignment> bars = PlaceBars(config, steps);
-        config.Write16(ConfigOffsets.Command, (ushort)(PciCommand.MemorySpace | PciCommand.BusMaster));
-        bool decoding = (config.Read16(ConfigOffsets.Command) & (ushort)PciCommand.MemorySpace) != 0;
+        IReadOnlyList<GuestBarAssignment> bars = PlaceBars(slot);
+        steps.AddRange(bars.Select(b => $"BAR{b.Index}: {Size(b.Size)} {(b.Is64 ? "mem64" : "mem32")}{(b.Prefetchable ? " prefetchable" : string.Empty)} at 0x{b.Address:x}"));
+        bool decoding = EnableDecoding(slot);
         steps.Add(decoding ? "memory decoding and bus mastering on" : "memory decoding refused by the function");
         if (!decoding && bars.Count > 0)
         {
             throw new GuestDriverException("the function refused memory decoding (see the machine's log)");
         }
 
-        int msix = FindCapability(config, CapabilityId.MsiX);
-        int msi = FindCapability(config, CapabilityId.Msi);
+        int msix = FindCapability(slot, CapabilityId.MsiX);
+        int msi = FindCapability(slot, CapabilityId.Msi);
         GuestInterruptMode mode;
         int tableSize;
         int vectors;
@@ -70,7 +69,9 @@ public sealed class GuestDriver
         if (msix > 0)
         {
             mode = GuestInterruptMode.Msix;
-            (tableSize, vectors, tableAddress) = SetUpMsix(config, msix, bars, steps);
+            GuestMsixSetup setup = EnableMsix(slot, bars);
+            (tableSize, vectors, tableAddress) = (setup.TableSize, setup.Vectors, setup.TableAddress);
+            steps.Add($"MSI-X: {tableSize} entries at 0x{tableAddress:x} (BAR{setup.TableBar}+0x{setup.TableOffset:x}); enabled with the function masked, {vectors} entr{(vectors == 1 ? "y" : "ies")} programmed to LAPIC vectors 0x{_options.FirstVector:x}–0x{_options.FirstVector + vectors - 1:x} and unmasked, function unmasked");
         }
         else if (msi > 0)
         {
@@ -128,10 +129,17 @@ public sealed class GuestDriver
         return new GuestFunctionInfo(slot, (ushort)ids, (ushort)(ids >> 16), config.Read32(ConfigOffsets.RevisionId) >> 8, (byte)config.Read8(ConfigOffsets.HeaderType));
     }
 
-    // Linux's order: decoding off while sizing, each BAR probed with all ones and restored, then
-    // placed naturally aligned, largest first within each window.
-    private List<GuestBarAssignment> PlaceBars(ConfigAccess config, List<string> steps)
+    /// <summary>
+    /// Sizes and places the BARs of the function in <paramref name="slot"/> as Linux's PCI core
+    /// does: decoding off while sizing, each BAR probed with all ones and restored, then placed
+    /// naturally aligned, largest first, 32-bit ones in [<see cref="GuestDriverOptions.Mmio32Base"/>,
+    /// <see cref="GuestDriverOptions.Mmio32Limit"/>), 64-bit ones from <see cref="GuestDriverOptions.Mmio64Base"/>.
+    /// Decoding stays off. Returns the placed BARs by index.
+    /// </summary>
+    /// <exception cref="GuestDriverException">A 32-bit BAR does not fit below the limit.</exception>
+    public IReadOnlyList<GuestBarAssignment> PlaceBars(int slot)
     {
+        var config = new ConfigAccess(_machine, slot);
         config.Write16(ConfigOffsets.Command, 0);
         var found = new List<(int Index, ulong Size, bool Is64, bool Prefetchable)>();
         for (int i = 0; i < 6; i++)
@@ -191,19 +199,43 @@ public sealed class GuestDriver
             }
 
             placed.Add(new GuestBarAssignment(index, address, size, is64, prefetchable));
-            steps.Add($"BAR{index}: {Size(size)} {(is64 ? "mem64" : "mem32")}{(prefetchable ? " prefetchable" : string.Empty)} at 0x{address:x}");
         }
 
         placed.Sort((a, b) => a.Index.CompareTo(b.Index));
         return placed;
     }
 
-    private (int TableSize, int Vectors, ulong TableAddress) SetUpMsix(ConfigAccess config, int cap, List<GuestBarAssignment> bars, List<string> steps)
+    /// <summary>Turns on memory decoding and bus mastering; false when the function refused decoding (its Memory bit reads 0).</summary>
+    public bool EnableDecoding(int slot)
     {
+        var config = new ConfigAccess(_machine, slot);
+        config.Write16(ConfigOffsets.Command, (ushort)(PciCommand.MemorySpace | PciCommand.BusMaster));
+        return (config.Read16(ConfigOffsets.Command) & (ushort)PciCommand.MemorySpace) != 0;
+    }
+
+    /// <summary>Offset of the first capability <paramref name="id"/> in the guest's list of the function in <paramref name="slot"/>, or 0.</summary>
+    public int FindCapability(int slot, CapabilityId id) => FindCapability(new ConfigAccess(_machine, slot), id);
+
+    /// <summary>
+    /// Brings MSI-X up in Linux's order: enable with the function masked, program entry i to the
+    /// LAPIC with vector <see cref="GuestDriverOptions.FirstVector"/> + i (at most
+    /// <see cref="GuestDriverOptions.MaxVectors"/> entries), unmask the first
+    /// <paramref name="unmasked"/> of them (all by default), unmask the function.
+    /// </summary>
+    /// <exception cref="GuestDriverException">No MSI-X capability, or its table is in a BAR not in <paramref name="bars"/>.</exception>
+    public GuestMsixSetup EnableMsix(int slot, IReadOnlyList<GuestBarAssignment> bars, int unmasked = int.MaxValue)
+    {
+        var config = new ConfigAccess(_machine, slot);
+        int cap = FindCapability(config, CapabilityId.MsiX);
+        if (cap == 0)
+        {
+            throw new GuestDriverException("the function has no MSI-X capability");
+        }
+
         int control = cap + MsixCapability.ControlOffset;
         int tableSize = (config.Read16(control) & MsixCapability.TableSizeMask) + 1;
         uint table = config.Read32(cap + MsixCapability.TableOffset);
-        GuestBarAssignment bar = bars.Find(b => b.Index == (int)(table & MsixCapability.BirMask))
+        GuestBarAssignment bar = bars.FirstOrDefault(b => b.Index == (int)(table & MsixCapability.BirMask))
             ?? throw new GuestDriverException($"the MSI-X table is in BAR{table & MsixCapability.BirMask}, which the guest could not place");
         ulong tableAddress = bar.Address + (table & ~MsixCapability.BirMask);
         int vectors = Math.Min(tableSize, Math.Min(_options.MaxVectors, 0xFF - _options.FirstVector));
@@ -218,14 +250,13 @@ public sealed class GuestDriver
             WriteMmio32(entry + 8, (uint)X86Vector(GuestInterruptMode.Msix, v, vectors));
         }
 
-        for (int v = 0; v < vectors; v++)
+        for (int v = 0; v < Math.Min(vectors, unmasked); v++)
         {
             WriteMmio32(tableAddress + ((ulong)v * MsixCapability.EntrySize) + 12, 0);
         }
 
         config.Write16(control, MsixCapability.Enable);
-        steps.Add($"MSI-X: {tableSize} entries at 0x{tableAddress:x} (BAR{bar.Index}+0x{table & ~MsixCapability.BirMask:x}); enabled with the function masked, {vectors} entr{(vectors == 1 ? "y" : "ies")} programmed to LAPIC vectors 0x{_options.FirstVector:x}–0x{_options.FirstVector + vectors - 1:x} and unmasked, function unmasked");
-        return (tableSize, vectors, tableAddress);
+        return new GuestMsixSetup(cap, tableSize, vectors, tableAddress, bar.Index, table & ~MsixCapability.BirMask);
     }
 
     private (int Capable, int Vectors) SetUpMsi(ConfigAccess config, int cap, List<string> steps)
@@ -316,17 +347,12 @@ public sealed class GuestDriver
             ? ((_options.FirstVector + vectors - 1) & ~(vectors - 1)) + vector
             : _options.FirstVector + vector;
 
-    private static ulong DoorbellAddress(DoorbellRegister doorbell, List<GuestBarAssignment> bars) =>
-        (bars.Find(b => b.Index == doorbell.Bar) ?? throw new GuestDriverException($"the doorbell is in BAR{doorbell.Bar}, which the guest could not place")).Address + doorbell.Offset;
+    private static ulong DoorbellAddress(DoorbellRegister doorbell, IReadOnlyList<GuestBarAssignment> bars) =>
+        (bars.FirstOrDefault(b => b.Index == doorbell.Bar) ?? throw new GuestDriverException($"the doorbell is in BAR{doorbell.Bar}, which the guest could not place")).Address + doorbell.Offset;
 
     private void Ring(ulong bell, int vector) => WriteMmio32(bell, (uint)vector);
 
-    private void WriteMmio32(ulong address, uint value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-        _machine.WriteMemory(address, bytes);
-    }
+    private void WriteMmio32(ulong address, uint value) => _machine.WriteValue(address, 4, value);
 
     private static int FindCapability(ConfigAccess config, CapabilityId id)
     {
@@ -360,39 +386,14 @@ public sealed class GuestDriver
     {
         private ulong Address(int register) => VirtualMachine.EcamBase + ((ulong)slot << 15) + (ulong)register;
 
-        public int Read8(int register)
-        {
-            Span<byte> b = stackalloc byte[1];
-            machine.ReadMemory(Address(register), b);
-            return b[0];
-        }
+        public int Read8(int register) => (int)machine.ReadValue(Address(register), 1);
 
-        public ushort Read16(int register)
-        {
-            Span<byte> b = stackalloc byte[2];
-            machine.ReadMemory(Address(register), b);
-            return BinaryPrimitives.ReadUInt16LittleEndian(b);
-        }
+        public ushort Read16(int register) => (ushort)machine.ReadValue(Address(register), 2);
 
-        public uint Read32(int register)
-        {
-            Span<byte> b = stackalloc byte[4];
-            machine.ReadMemory(Address(register), b);
-            return BinaryPrimitives.ReadUInt32LittleEndian(b);
-        }
+        public uint Read32(int register) => (uint)machine.ReadValue(Address(register), 4);
 
-        public void Write16(int register, ushort value)
-        {
-            Span<byte> b = stackalloc byte[2];
-            BinaryPrimitives.WriteUInt16LittleEndian(b, value);
-            machine.WriteMemory(Address(register), b);
-        }
+        public void Write16(int register, ushort value) => machine.WriteValue(Address(register), 2, value);
 
-        public void Write32(int register, uint value)
-        {
-            Span<byte> b = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-            machine.WriteMemory(Address(register), b);
-        }
+        public void Write32(int register, uint value) => machine.WriteValue(Address(register), 4, value);
     }
 }

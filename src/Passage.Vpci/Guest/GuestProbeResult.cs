@@ -16,6 +16,15 @@ public sealed record GuestFunctionInfo(int Slot, ushort VendorId, ushort DeviceI
 /// <param name="Prefetchable">Prefetchable memory.</param>
 public sealed record GuestBarAssignment(int Index, ulong Address, ulong Size, bool Is64, bool Prefetchable);
 
+/// <summary>Where MSI-X was brought up.</summary>
+/// <param name="Capability">Offset of the MSI-X capability in config space.</param>
+/// <param name="TableSize">Table entries.</param>
+/// <param name="Vectors">Entries programmed (vector i to the LAPIC as FirstVector + i).</param>
+/// <param name="TableAddress">Guest-physical address of the table.</param>
+/// <param name="TableBar">BAR holding the table.</param>
+/// <param name="TableOffset">Table offset within that BAR.</param>
+public sealed record GuestMsixSetup(int Capability, int TableSize, int Vectors, ulong TableAddress, int TableBar, ulong TableOffset);
+
 /// <summary>How the guest took interrupts.</summary>
 public enum GuestInterruptMode
 {

@@ -5,7 +5,7 @@ namespace Passage.Vpci.Machine;
 /// that no range claims whole reads all ones and is dropped on write; lookups are a binary search
 /// over a sorted array and do not allocate.
 /// </summary>
-public sealed class AddressBus
+public sealed class AddressBus : IGuestMemory
 {
     private readonly Lock _lock = new();
     private Range[] _ranges = [];
@@ -74,6 +74,12 @@ public sealed class AddressBus
 
         return false;
     }
+
+    /// <inheritdoc />
+    bool IGuestMemory.ReadMemory(ulong address, Span<byte> data) => Read(address, data);
+
+    /// <inheritdoc />
+    bool IGuestMemory.WriteMemory(ulong address, ReadOnlySpan<byte> data) => Write(address, data);
 
     private Range? Find(ulong address, ulong length)
     {

@@ -20,7 +20,7 @@ namespace Passage.Vpci.Machine;
 /// paths do not allocate. The one CONFIG_ADDRESS register (port 0xCF8) is shared by every caller,
 /// as a chipset's is.
 /// </remarks>
-public sealed class VirtualMachine : IGuestInterruptSink, IDisposable
+public sealed class VirtualMachine : IGuestMemory, IGuestInterruptSink, IDisposable
 {
     /// <summary>
     /// Raised with the slot when a function the machine built forwards a PCIe error into its

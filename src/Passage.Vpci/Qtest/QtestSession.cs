@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using Passage.Vpci.Interrupts;
 using Passage.Vpci.Machine;
@@ -117,27 +116,11 @@ public sealed class QtestSession : IDisposable
         switch (command.Kind)
         {
             case QtestCommandKind.Read:
-                {
-                    Span<byte> bytes = stackalloc byte[8];
-                    bytes = bytes[..command.Size];
-                    _machine.ReadMemory(command.Address, bytes);
-                    ulong value = 0;
-                    for (int i = bytes.Length - 1; i >= 0; i--)
-                    {
-                        value = (value << 8) | bytes[i];
-                    }
-
-                    return Ok(value);
-                }
-
+                return Ok(_machine.ReadValue(command.Address, command.Size));
             case QtestCommandKind.Write:
-                {
-                    Span<byte> bytes = stackalloc byte[8];
-                    BinaryPrimitives.WriteUInt64LittleEndian(bytes, command.Value);
-                    _machine.WriteMemory(command.Address, bytes[..command.Size]);
-                    _machine.Settle();
-                    return "OK";
-                }
+                _machine.WriteValue(command.Address, command.Size, command.Value);
+                _machine.Settle();
+                return "OK";
 
             case QtestCommandKind.ReadBytes:
                 {

@@ -1,10 +1,10 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Passage.Host.Devices;
 using Passage.Host.Sim;
 using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Vpci.Function;
+using Passage.Vpci.Guest;
 using Passage.Vpci.Machine;
 
 namespace Passage.Scenarios.Harness;
@@ -18,12 +18,6 @@ namespace Passage.Scenarios.Harness;
 /// </summary>
 internal sealed class GuestRig : IDisposable
 {
-    /// <summary>Where <see cref="PlaceBars"/> starts 32-bit BARs (above RAM, below ECAM).</summary>
-    public const ulong Mmio32Base = 0x8000_0000;
-
-    /// <summary>Where <see cref="PlaceBars"/> starts 64-bit BARs (above 4 GiB).</summary>
-    public const ulong Mmio64Base = 0x40_0000_0000;
-
     private const ulong RamSize = 1UL << 20;
 
     private readonly ConcurrentQueue<string> _log = new();
@@ -119,67 +113,21 @@ internal sealed class GuestRig : IDisposable
     }
 
     /// <summary>Reads <paramref name="size"/> (1–8) bytes of guest memory, little-endian.</summary>
-    public ulong Read(ulong address, int size)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        bytes.Clear();
-        Machine.ReadMemory(address, bytes[..size]);
-        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-    }
+    public ulong Read(ulong address, int size) => Machine.ReadValue(address, size);
 
     /// <summary>Writes <paramref name="size"/> (1–8) bytes of guest memory, little-endian.</summary>
-    public void Write(ulong address, int size, ulong value)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-        Machine.WriteMemory(address, bytes[..size]);
-    }
+    public void Write(ulong address, int size, ulong value) => Machine.WriteValue(address, size, value);
 
     /// <summary>
-    /// Sizes every BAR with the all-ones probe (decoding off) and places it naturally aligned:
-    /// 32-bit ones from <see cref="Mmio32Base"/>, 64-bit ones from <see cref="Mmio64Base"/>.
+    /// Sizes every BAR with the all-ones probe (decoding off) and places it naturally aligned, as
+    /// the guest driver model does (32-bit ones from 0x8000_0000, 64-bit ones above 4 GiB).
     /// </summary>
     public ulong[] PlaceBars()
     {
-        Config.Command = 0;
-        ulong next32 = Mmio32Base;
-        ulong next64 = Mmio64Base;
-        for (int i = 0; i < 6; i++)
+        Array.Clear(Bars);
+        foreach (GuestBarAssignment bar in new GuestDriver(Machine).PlaceBars(Slot))
         {
-            int reg = ConfigOffsets.Bar0 + (4 * i);
-            uint original = Config.Read32(reg);
-            bool is64 = (original & BarEncoding.IoSpace) == 0 && (original & BarEncoding.MemoryTypeMask) == BarEncoding.MemoryType64;
-            Config.Write32(reg, uint.MaxValue);
-            ulong mask = Config.Read32(reg) & BarEncoding.MemoryAddressMask;
-            if (is64)
-            {
-                Config.Write32(reg + 4, uint.MaxValue);
-                mask |= (ulong)Config.Read32(reg + 4) << 32;
-            }
-            else if (mask != 0)
-            {
-                mask |= 0xFFFF_FFFF_0000_0000;
-            }
-
-            if (mask != 0)
-            {
-                ulong size = ~mask + 1;
-                ref ulong cursor = ref is64 ? ref next64 : ref next32;
-                cursor = (cursor + size - 1) & ~(size - 1);
-                Bars[i] = cursor;
-                Config.Write32(reg, (uint)cursor);
-                if (is64)
-                {
-                    Config.Write32(reg + 4, (uint)(cursor >> 32));
-                }
-
-                cursor += size;
-            }
-
-            if (is64)
-            {
-                i++;
-            }
+            Bars[bar.Index] = bar.Address;
         }
 
         return Bars;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Passage.Host.Inventory;
 using Passage.Host.Sim;
 using Passage.Host.Sim.Runtime;
@@ -143,19 +142,9 @@ internal sealed class GuestLab : IDisposable
         return bars;
     }
 
-    public ulong MmioRead(ulong address, int size)
-    {
-        Span<byte> data = stackalloc byte[8];
-        Mmio.Read(address, data[..size]);
-        return BinaryPrimitives.ReadUInt64LittleEndian(data);
-    }
+    public ulong MmioRead(ulong address, int size) => Mmio.ReadValue(address, size);
 
-    public void MmioWrite(ulong address, int size, ulong value)
-    {
-        Span<byte> data = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(data, value);
-        Mmio.Write(address, data[..size]);
-    }
+    public void MmioWrite(ulong address, int size, ulong value) => Mmio.WriteValue(address, size, value);
 
     /// <summary>Rings the model's DOORBELL through the guest's BAR window and waits for the router to deliver what it caused.</summary>
     public void Ring(ulong[] bars, int vector, bool settle = true)
@@ -174,12 +163,4 @@ internal sealed class GuestLab : IDisposable
         Device.Dispose();
     }
 
-    private sealed class NullBusDevice : IBusDevice
-    {
-        public void Read(ulong offset, Span<byte> data) => data.Clear();
-
-        public void Write(ulong offset, ReadOnlySpan<byte> data)
-        {
-        }
-    }
 }

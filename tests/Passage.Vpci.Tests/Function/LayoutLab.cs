@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Passage.Pci;
 using Passage.Vpci.Function;
 using Passage.Vpci.Interrupts;
@@ -18,7 +17,7 @@ internal sealed class LayoutLab : IDisposable
         Device = device;
         Recorder = new RecordingHostDevice(device);
         Mmio = new AddressBus();
-        Mmio.Insert(0, GuestLab.RamSize, new RamStub());
+        Mmio.Insert(0, GuestLab.RamSize, new NullBusDevice());
         Sink = new RecordingSink();
         Router = new InterruptRouter(Sink);
         try
@@ -66,20 +65,9 @@ internal sealed class LayoutLab : IDisposable
 
     public void Write(int register, int size, uint value) => Function.WriteConfig(register, size, value);
 
-    public ulong MmioRead(ulong address, int size)
-    {
-        Span<byte> data = stackalloc byte[8];
-        data.Clear();
-        Mmio.Read(address, data[..size]);
-        return BinaryPrimitives.ReadUInt64LittleEndian(data);
-    }
+    public ulong MmioRead(ulong address, int size) => Mmio.ReadValue(address, size);
 
-    public void MmioWrite(ulong address, int size, ulong value)
-    {
-        Span<byte> data = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(data, value);
-        Mmio.Write(address, data[..size]);
-    }
+    public void MmioWrite(ulong address, int size, ulong value) => Mmio.WriteValue(address, size, value);
 
     /// <summary>Places BAR <paramref name="index"/> at <paramref name="address"/> (both halves of a 64-bit BAR).</summary>
     public void PlaceBar(int index, ulong address, bool is64 = false)
@@ -98,12 +86,4 @@ internal sealed class LayoutLab : IDisposable
         Recorder.Dispose();
     }
 
-    private sealed class RamStub : IBusDevice
-    {
-        public void Read(ulong offset, Span<byte> data) => data.Clear();
-
-        public void Write(ulong offset, ReadOnlySpan<byte> data)
-        {
-        }
-    }
 }

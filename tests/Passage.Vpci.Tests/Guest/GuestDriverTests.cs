@@ -62,6 +62,32 @@ public sealed class GuestDriverTests
     }
 
     [Fact]
+    public void EnableMsix_FirstTwoUnmasked_OthersStayMaskedAndOnlyTheTwoDeliver()
+    {
+        using var run = new Run("0000:05:00.0", rounds: 0);
+        IReadOnlyList<GuestBarAssignment> bars = run.Driver.PlaceBars(1);
+        Assert.True(run.Driver.EnableDecoding(1));
+
+        GuestMsixSetup setup = run.Driver.EnableMsix(1, bars, unmasked: 2);
+
+        Assert.Equal((0x70, 5, 5, 3), (setup.Capability, setup.TableSize, setup.Vectors, setup.TableBar));
+        Assert.Equal(bars.Single(b => b.Index == 3).Address + setup.TableOffset, setup.TableAddress);
+        uint[] vectorControl = [.. Enumerable.Range(0, 5).Select(v => (uint)run.Machine.ReadValue(setup.TableAddress + (ulong)(16 * v) + 12, 4))];
+        Assert.Equal([0u, 0u, 1u, 1u, 1u], vectorControl);
+        Assert.Equal(0x8000u, run.Machine.ReadConfig(1, setup.Capability + 2, 2) & 0xC000); // enabled, function unmasked
+        Assert.Equal(0x42u, (uint)run.Machine.ReadValue(setup.TableAddress + 32 + 8, 4)); // entry 2 programmed to 0x40 + 2
+    }
+
+    [Fact]
+    public void FindCapability_Absent_Zero()
+    {
+        using var run = new Run("0000:00:1f.3", rounds: 0);
+
+        Assert.Equal(0, run.Driver.FindCapability(1, Passage.Pci.Capabilities.CapabilityId.MsiX));
+        Assert.Throws<GuestDriverException>(() => run.Driver.EnableMsix(1, []));
+    }
+
+    [Fact]
     public void Probe_Afterwards_FunctionIsTornDown()
     {
         using var run = new Run("0000:05:00.0", rounds: 5);

@@ -4,6 +4,7 @@ using Passage.Host.Sim.Runtime;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 using Passage.Tests.Shared;
+using Passage.Vpci.Guest;
 using Passage.Vpci.Machine;
 
 namespace Passage.Vpci.Tests.Machine;
@@ -159,21 +160,25 @@ public sealed class GuestHotPathAllocationTests
         Assert.Equal(0, Volatile.Read(ref routerAtEnd) - Volatile.Read(ref routerAfterWarmup));
     }
 
-    /// <summary>
-    /// A machine with one lab function at 00:01.0 as a guest leaves it after probing: BARs sized
-    /// and placed naturally aligned (32-bit from 0x8000_0000, 64-bit from 0x40_0000_0000), memory
-    /// decoding and bus mastering on.
-    /// </summary>
+    /// <summary>A machine with one lab function at 00:01.0 as the guest driver model leaves it after probing: BARs placed, memory decoding and bus mastering on.</summary>
     private sealed class Guest : IDisposable
     {
+        private readonly IReadOnlyList<GuestBarAssignment> _placed;
+
         public Guest(string address)
         {
             Host = LabHost.Start();
             Sim = new SimDevice(Host, PciAddress.Parse(address));
             Machine = new VirtualMachine(new VirtualMachineOptions { Clock = Host.Clock });
             Slot = Machine.AttachHost(Sim);
-            Bars = PlaceBars();
-            Machine.WriteConfig(Slot, ConfigOffsets.Command, 2, (uint)(PciCommand.MemorySpace | PciCommand.BusMaster));
+            Driver = new GuestDriver(Machine);
+            _placed = Driver.PlaceBars(Slot);
+            foreach (GuestBarAssignment bar in _placed)
+            {
+                Bars[bar.Index] = bar.Address;
+            }
+
+            Assert.True(Driver.EnableDecoding(Slot));
         }
 
         public SimHost Host { get; }
@@ -182,24 +187,17 @@ public sealed class GuestHotPathAllocationTests
 
         public VirtualMachine Machine { get; }
 
+        public GuestDriver Driver { get; }
+
         public int Slot { get; }
 
-        public ulong[] Bars { get; }
+        public ulong[] Bars { get; } = new ulong[6];
 
         public SimControlBlock Control => Sim.Function.Model.ControlBlock!;
 
         public ulong Ecam(int register) => VirtualMachine.EcamBase + ((ulong)Slot << 15) + (ulong)register;
 
-        public int Capability(CapabilityId id)
-        {
-            int at = (int)Machine.ReadConfig(Slot, ConfigOffsets.CapabilitiesPointer, 1) & 0xFC;
-            while (at != 0 && Machine.ReadConfig(Slot, at, 1) != (uint)id)
-            {
-                at = (int)Machine.ReadConfig(Slot, at + 1, 1) & 0xFC;
-            }
-
-            return at != 0 ? at : throw new InvalidOperationException($"no {id} capability");
-        }
+        public int Capability(CapabilityId id) => Driver.FindCapability(Slot, id) is > 0 and int at ? at : throw new InvalidOperationException($"no {id} capability");
 
         public ulong MsixTable()
         {
@@ -208,92 +206,14 @@ public sealed class GuestHotPathAllocationTests
         }
 
         /// <summary>Linux's order: enable with the function masked, program every entry to the LAPIC, unmask the first <paramref name="unmasked"/>, unmask the function.</summary>
-        public void EnableMsix(int unmasked)
-        {
-            int control = Capability(CapabilityId.MsiX) + MsixCapability.ControlOffset;
-            int entries = (int)(Machine.ReadConfig(Slot, control, 2) & MsixCapability.TableSizeMask) + 1;
-            ulong table = MsixTable();
-            Machine.WriteConfig(Slot, control, 2, MsixCapability.Enable | MsixCapability.FunctionMask);
-            for (int v = 0; v < entries; v++)
-            {
-                ulong entry = table + ((ulong)v * MsixCapability.EntrySize);
-                WriteMemory32(entry, (uint)Lapic.Base);
-                WriteMemory32(entry + 4, 0);
-                WriteMemory32(entry + 8, (uint)(FirstVector + v));
-            }
+        public void EnableMsix(int unmasked) => Driver.EnableMsix(Slot, _placed, unmasked);
 
-            for (int v = 0; v < unmasked; v++)
-            {
-                WriteMemory32(table + ((ulong)v * MsixCapability.EntrySize) + 12, 0);
-            }
-
-            Machine.WriteConfig(Slot, control, 2, MsixCapability.Enable);
-        }
-
-        public uint ReadMemory32(ulong address)
-        {
-            Span<byte> bytes = stackalloc byte[4];
-            Machine.ReadMemory(address, bytes);
-            return BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-        }
+        public uint ReadMemory32(ulong address) => (uint)Machine.ReadValue(address, 4);
 
         public void Dispose()
         {
             Machine.Dispose();
             Sim.Dispose();
-        }
-
-        private void WriteMemory32(ulong address, uint value)
-        {
-            Span<byte> bytes = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-            Machine.WriteMemory(address, bytes);
-        }
-
-        private ulong[] PlaceBars()
-        {
-            ulong next32 = 0x8000_0000;
-            ulong next64 = 0x40_0000_0000;
-            ulong[] placed = new ulong[6];
-            for (int i = 0; i < 6; i++)
-            {
-                int reg = ConfigOffsets.Bar0 + (4 * i);
-                uint original = Machine.ReadConfig(Slot, reg, 4);
-                bool is64 = (original & BarEncoding.MemoryTypeMask) == BarEncoding.MemoryType64;
-                Machine.WriteConfig(Slot, reg, 4, uint.MaxValue);
-                ulong mask = Machine.ReadConfig(Slot, reg, 4) & BarEncoding.MemoryAddressMask;
-                if (is64)
-                {
-                    Machine.WriteConfig(Slot, reg + 4, 4, uint.MaxValue);
-                    mask |= (ulong)Machine.ReadConfig(Slot, reg + 4, 4) << 32;
-                }
-                else
-                {
-                    mask |= mask == 0 ? 0 : 0xFFFF_FFFF_0000_0000;
-                }
-
-                if (mask != 0)
-                {
-                    ulong size = ~mask + 1;
-                    ref ulong cursor = ref is64 ? ref next64 : ref next32;
-                    cursor = (cursor + size - 1) & ~(size - 1);
-                    placed[i] = cursor;
-                    Machine.WriteConfig(Slot, reg, 4, (uint)cursor);
-                    if (is64)
-                    {
-                        Machine.WriteConfig(Slot, reg + 4, 4, (uint)(cursor >> 32));
-                    }
-
-                    cursor += size;
-                }
-
-                if (is64)
-                {
-                    i++;
-                }
-            }
-
-            return placed;
         }
     }
 }

@@ -25,20 +25,9 @@ public sealed class VirtualMachineTests : IDisposable
     private static uint ConfigAddress(int bus, int device, int function, int register) =>
         0x8000_0000u | ((uint)bus << 16) | ((uint)device << 11) | ((uint)function << 8) | (uint)register;
 
-    private ulong ReadValue(ulong address, int size)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        bytes.Clear();
-        _vm.ReadMemory(address, bytes[..size]);
-        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-    }
+    private ulong ReadValue(ulong address, int size) => _vm.ReadValue(address, size);
 
-    private void WriteValue(ulong address, int size, ulong value)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-        _vm.WriteMemory(address, bytes[..size]);
-    }
+    private void WriteValue(ulong address, int size, ulong value) => _vm.WriteValue(address, size, value);
 
     [Theory]
     [InlineData(0x0UL, 1, 0xA5UL)] // first byte of RAM
