@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Passage.Host.Devices;
 
 namespace Passage.Host.Linux;
 
@@ -20,6 +21,34 @@ public sealed class FileDescriptorHandle : SafeHandle
 
     /// <summary>The descriptor number; valid only while the handle is open.</summary>
     public int Fd => (int)handle;
+
+    /// <summary>A new close-on-exec descriptor for the same open file (<c>F_DUPFD_CLOEXEC</c>), owned by the caller.</summary>
+    /// <exception cref="HostDeviceException">The handle is closed, or the kernel refused (EMFILE).</exception>
+    public FileDescriptorHandle Duplicate()
+    {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        bool added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            FileDescriptorHandle copy = LibC.DuplicateCloseOnExec(Fd);
+            if (copy.IsInvalid)
+            {
+                Errno errno = LibC.LastErrno();
+                copy.Dispose();
+                throw new HostDeviceException(errno, $"cannot duplicate descriptor {Fd}: {LibC.Describe(errno)}");
+            }
+
+            return copy;
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
 
     /// <inheritdoc/>
     protected override bool ReleaseHandle() =>

@@ -14,7 +14,7 @@ namespace Passage.Host.Linux;
 /// A PCI function opened through Linux VFIO (legacy container/group path, host-device.md §8.4);
 /// the kernel's vfio-pci applies the device policy, this class only speaks its ioctls.
 /// </summary>
-public sealed class LinuxVfioDevice : IHostDevice
+public sealed class LinuxVfioDevice : IHostDevice, IRegionFileSource
 {
     /// <summary>Where VFIO's device nodes live.</summary>
     public const string DefaultDevRoot = "/dev/vfio";
@@ -216,6 +216,19 @@ public sealed class LinuxVfioDevice : IHostDevice
         }
 
         return MappedArea.Map(_device, checked((long)(info.Offset + target.Offset)), target.Size, (info.Flags & RegionFlags.Write) != 0, target.Offset);
+    }
+
+    /// <inheritdoc/>
+    public RegionFile OpenRegionFile(int region)
+    {
+        RegionInfo info = GetRegionInfo(region);
+        if ((info.Flags & RegionFlags.Mmap) == 0)
+        {
+            throw new HostDeviceException(Errno.EINVAL, $"region {region} of {Name} is not mappable");
+        }
+
+        // The device fd maps every region at its own offset, as VFIO lays them out.
+        return new RegionFile(_device.Duplicate(), checked((long)info.Offset));
     }
 
     /// <inheritdoc/>

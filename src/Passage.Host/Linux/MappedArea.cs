@@ -3,7 +3,7 @@ using Passage.Host.Devices;
 namespace Passage.Host.Linux;
 
 /// <summary>A shared mmap of a file range (a memfd block or a VFIO region area); disposing it unmaps.</summary>
-internal sealed class MappedArea : IMappedArea
+public sealed class MappedArea : IMappedArea
 {
     private readonly MappingHandle _mapping;
 

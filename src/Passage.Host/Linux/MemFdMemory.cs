@@ -33,6 +33,10 @@ public sealed class MemFdMemory : IDisposable
         }
     }
 
+    /// <summary>A new close-on-exec descriptor for the block (to map it in another process); owned by the caller.</summary>
+    /// <exception cref="HostDeviceException">The kernel refused.</exception>
+    public FileDescriptorHandle DuplicateDescriptor() => _fd.Duplicate();
+
     /// <summary>The whole block; throws <see cref="ObjectDisposedException"/> after dispose.</summary>
     public Span<byte> Span => _mapping.Span;
 

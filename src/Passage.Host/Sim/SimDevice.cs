@@ -17,7 +17,7 @@ namespace Passage.Host.Sim;
 /// function reset with state restore, and hot reset of the bus scope. All access to the function
 /// is serialized by one lock, as the kernel serializes a device's config and BAR access.
 /// </summary>
-public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware, IConfigPolicyEvents
+public sealed class SimDevice : IHostDevice, IRegionFileSource, IInterruptSink, IInterruptHardware, IConfigPolicyEvents
 {
     private const ulong MsiAddress = 0xFEE0_0000;
 
@@ -220,6 +220,25 @@ public sealed class SimDevice : IHostDevice, IInterruptSink, IInterruptHardware,
             });
             _mappings.Add(mapping);
             return mapping;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The BAR's memfd: unlike <see cref="Map"/>, what another process maps from it is not revoked
+    /// when decoding goes off, on reset, in D3 or during recovery (a remote guest's virtual function
+    /// unmaps when its decoding goes off).
+    /// </remarks>
+    public RegionFile OpenRegionFile(int region)
+    {
+        lock (_lock)
+        {
+            if ((uint)region > VfioRegion.Bar5 || (_regions[region].Flags & RegionFlags.Mmap) == 0)
+            {
+                throw new HostDeviceException(Errno.EINVAL, $"region {region} is not mappable");
+            }
+
+            return new RegionFile(_function.OpenBarDescriptor(region), 0);
         }
     }
 

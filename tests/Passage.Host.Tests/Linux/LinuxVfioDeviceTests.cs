@@ -185,6 +185,30 @@ public sealed class LinuxVfioDeviceTests : IDisposable
     }
 
     [Fact]
+    public void OpenRegionFile_MappableRegion_NewDescriptorAtTheRegionOffset()
+    {
+        using MemFdMemory backing = MemFdMemory.Create(BackingSize);
+        using LinuxVfioDevice device = OverMemFd(backing);
+
+        using RegionFile file = device.OpenRegionFile(0);
+        using MappedArea area = MappedArea.Map(file.Descriptor, file.Offset, 0x1000, writable: true, areaOffset: 0);
+        area.Span[8] = 0xA5;
+
+        Assert.Equal((long)Bar0Offset, file.Offset);
+        Assert.NotEqual(backing.Fd, file.Descriptor.Fd);
+        Assert.Equal(0xA5, backing.Span[(int)Bar0Offset + 8]);
+    }
+
+    [Fact]
+    public void OpenRegionFile_NotMappable_ThrowsEinval()
+    {
+        using MemFdMemory backing = MemFdMemory.Create(BackingSize);
+        using LinuxVfioDevice device = OverMemFd(backing);
+
+        Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => device.OpenRegionFile(VfioRegion.Config)).Errno);
+    }
+
+    [Fact]
     public void Map_SparseArea_MapsOnlyThatArea()
     {
         using MemFdMemory backing = MemFdMemory.Create(BackingSize);

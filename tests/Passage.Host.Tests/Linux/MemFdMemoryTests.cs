@@ -87,4 +87,33 @@ public sealed class MemFdMemoryTests
     [InlineData(-1)] // a negative size is nonsense
     public void Create_NonPositiveLength_Throws(int length) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => MemFdMemory.Create(length));
+
+    [Fact]
+    public void DuplicateDescriptor_MappedAgain_SharesTheBlockAndOutlivesIt()
+    {
+        FileDescriptorHandle copy;
+        using (MemFdMemory block = MemFdMemory.Create(4096))
+        {
+            copy = block.DuplicateDescriptor();
+            block.Span[7] = 0x42;
+            Assert.NotEqual(block.Fd, copy.Fd);
+        }
+
+        using (copy)
+        using (MappedArea area = MappedArea.Map(copy, 0, 4096, writable: false, areaOffset: 0))
+        {
+            Assert.Equal(0x42, area.Span[7]);
+        }
+    }
+
+    [Fact]
+    public void Duplicate_ClosedHandle_ThrowsObjectDisposed()
+    {
+        MemFdMemory block = MemFdMemory.Create(4096);
+        FileDescriptorHandle copy = block.DuplicateDescriptor();
+        block.Dispose();
+        copy.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => copy.Duplicate());
+    }
 }

@@ -440,6 +440,33 @@ public sealed class SimDeviceTests : IDisposable
     }
 
     [Fact]
+    public void OpenRegionFile_Bar_AnotherMappingSharesBytesWithTheDevice()
+    {
+        (_, SimDevice device) = Open(Nvme);
+        EnableDecode(device);
+
+        using RegionFile file = device.OpenRegionFile(VfioRegion.Bar0);
+        using MappedArea area = MappedArea.Map(file.Descriptor, file.Offset + 0x1000, 0x1000, writable: true, areaOffset: 0x1000);
+        BinaryPrimitives.WriteUInt32LittleEndian(area.Span[0x10..], 0xFEEDC0DE);
+        byte[] buffer = new byte[4];
+
+        Assert.Equal(0, file.Offset);
+        Assert.Equal(Errno.None, device.Read(VfioRegion.Bar0, 0x1010, buffer));
+        Assert.Equal(0xFEEDC0DEu, BinaryPrimitives.ReadUInt32LittleEndian(buffer));
+    }
+
+    [Theory]
+    [InlineData(VfioRegion.Config)] // config space is never mappable
+    [InlineData(VfioRegion.Rom)] // no ROM
+    [InlineData(99)] // no such region
+    public void OpenRegionFile_NotAMappableBar_ThrowsEinval(int region)
+    {
+        (_, SimDevice device) = Open(Nvme);
+
+        Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => device.OpenRegionFile(region)).Errno);
+    }
+
+    [Fact]
     public void Map_DecodeTurnedOff_MappingRevoked()
     {
         (_, SimDevice device) = Open(Nvme);

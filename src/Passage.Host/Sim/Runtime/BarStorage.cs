@@ -67,6 +67,9 @@ public sealed class BarStorage
     /// <exception cref="HostDeviceException">EINVAL: the range is not page-aligned or not inside the BAR.</exception>
     public IMappedArea Map(ulong offset, ulong size) => Memory().MapRange(offset, size);
 
+    /// <summary>A new descriptor for the BAR's shared memory (offset 0 = BAR offset 0), for a process that maps it itself; owned by the caller.</summary>
+    public FileDescriptorHandle OpenDescriptor() => Memory().DuplicateDescriptor();
+
     /// <summary>Returns every byte to 0 (a reset); mappings stay valid and read zeros.</summary>
     public void Clear() => _memory?.Zero();
 

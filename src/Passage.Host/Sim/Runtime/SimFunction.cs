@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Passage.Host.Devices;
+using Passage.Host.Linux;
 using Passage.Host.Inventory;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
@@ -249,6 +250,13 @@ public sealed partial class SimFunction
     public IMappedArea MapBar(int bar, ulong offset, ulong size) =>
         (uint)bar < (uint)_bars.Length && _bars[bar] is { } storage && _barKinds[bar] != BarKind.Io
             ? storage.Map(offset, size)
+            : throw new HostDeviceException(Errno.EINVAL, $"{Address}: BAR{bar} has no memory to map");
+
+    /// <summary>A new descriptor for BAR <paramref name="bar"/>'s shared memory (file offset = BAR offset).</summary>
+    /// <exception cref="HostDeviceException">EINVAL: the BAR has no memory.</exception>
+    public FileDescriptorHandle OpenBarDescriptor(int bar) =>
+        (uint)bar < (uint)_bars.Length && _bars[bar] is { } storage && _barKinds[bar] != BarKind.Io
+            ? storage.OpenDescriptor()
             : throw new HostDeviceException(Errno.EINVAL, $"{Address}: BAR{bar} has no memory to map");
 
     /// <summary>Writes to BAR <paramref name="bar"/> under the rules of <see cref="ReadBar"/>; bad accesses are dropped, the PBA ignores writes.</summary>
