@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Passage.Host.Devices;
-using Passage.Host.Linux;
 using Passage.Host.Inventory;
+using Passage.Host.Linux;
 using Passage.Pci;
 using Passage.Pci.Capabilities;
 using Passage.Pci.Decoding;
