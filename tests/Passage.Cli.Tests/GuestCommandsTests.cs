@@ -254,7 +254,7 @@ public sealed class GuestCommandsTests : IDisposable
     {
         HostFunction nic = Lab.Value.Find(PciAddress.Parse("0000:05:00.0"))!;
         GuestProbeResult result = ProbeWithoutDoorbell(nic);
-        var report = new GuestProbeReport(nic, 1, null, result, []);
+        var report = new GuestProbeReport(GuestProbeSubject.For(nic), 1, null, result, []);
 
         (int code, string text, string error) = Print(report, json: false);
         (int jsonCode, string json, _) = Print(report, json: true);
@@ -286,7 +286,7 @@ public sealed class GuestCommandsTests : IDisposable
             [new GuestVectorResult(0, 0x40, 1, 1), new GuestVectorResult(1, 0x41, 1, 0), new GuestVectorResult(2, 0x42, 1, 2)],
             new GuestLatency(18, 2, 10, 20, 5, 30),
             ["found 8086:1533 class 020000 at 00:01.0"]);
-        var report = new GuestProbeReport(nic, 1, new DoorbellRegister(0, 0x1F000), result, []);
+        var report = new GuestProbeReport(GuestProbeSubject.For(nic), 1, new DoorbellRegister(0, 0x1F000), result, []);
 
         (int code, string text, string error) = Print(report, json: false);
         (int jsonCode, string json, string jsonError) = Print(report, json: true);
@@ -307,7 +307,7 @@ public sealed class GuestCommandsTests : IDisposable
     {
         HostFunction nic = Lab.Value.Find(PciAddress.Parse("0000:05:00.0"))!;
         GuestProbeResult result = ProbeWithoutDoorbell(nic);
-        var report = new GuestProbeReport(nic, 1, null, result, ["BAR0 write ignored while mapped"]);
+        var report = new GuestProbeReport(GuestProbeSubject.For(nic), 1, null, result, ["BAR0 write ignored while mapped"]);
 
         (_, string text, _) = Print(report, json: false);
         (_, string json, _) = Print(report, json: true);

@@ -92,7 +92,7 @@ internal static class GuestCommands
                 throw new CliException($"{function.Address}: {e.Message}{LogSuffix(log)}");
             }
 
-            report = new GuestProbeReport(function, slot, doorbell, result, Snapshot(log));
+            report = new GuestProbeReport(GuestProbeSubject.For(function), slot, doorbell, result, Snapshot(log));
         }
 
         return Print(report, json, output, context.Error);

@@ -11,12 +11,13 @@ internal static class GuestProbeJsonMapper
         GuestProbeResult result = report.Result;
         return new GuestProbeJson
         {
-            Address = report.Function.Address.ToString(),
-            VendorId = report.Function.Config.VendorId,
-            DeviceId = report.Function.Config.DeviceId,
+            Address = report.Subject.Address,
+            Socket = report.Subject.Socket,
+            VendorId = report.Subject.VendorId,
+            DeviceId = report.Subject.DeviceId,
             ClassCode = (int)result.Function.ClassCode,
             GuestAddress = report.GuestAddress,
-            Model = report.Function.Model,
+            Model = report.Subject.Model,
             Doorbell = report.Doorbell is { } bell ? new DoorbellJson { Bar = bell.Bar, Offset = bell.Offset } : null,
             Interrupts = result.Mode == GuestInterruptMode.Msix ? "msix" : "msi",
             TableSize = result.TableSize,

@@ -1,16 +1,15 @@
 using System.Globalization;
-using Passage.Host.Inventory;
 using Passage.Vpci.Guest;
 using Passage.Vpci.Machine;
 
 namespace Passage.Cli.Guest;
 
 /// <summary>
-/// One run of <c>passage guest probe</c>: the host function, the guest slot it was given, the
+/// One run of <c>passage guest probe</c>: the device given to the guest, the guest slot it was given, the
 /// doorbell rung (null when none is known), what the guest driver model reported and what the
 /// virtual function logged meanwhile.
 /// </summary>
-internal sealed record GuestProbeReport(HostFunction Function, int Slot, DoorbellRegister? Doorbell, GuestProbeResult Result, IReadOnlyList<string> Log)
+internal sealed record GuestProbeReport(GuestProbeSubject Subject, int Slot, DoorbellRegister? Doorbell, GuestProbeResult Result, IReadOnlyList<string> Log)
 {
     /// <summary>Where the guest found the function.</summary>
     public string GuestAddress => VirtualMachine.GuestAddress(Slot).ToString();
@@ -37,7 +36,7 @@ internal sealed record GuestProbeReport(HostFunction Function, int Slot, Doorbel
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"{latency.Lost} of {latency.Samples + latency.Lost} timed doorbells got no interrupt in time"));
             }
 
-            return $"{Function.Address}: not every interrupt arrived exactly once: {string.Join("; ", problems)}";
+            return $"{Subject.Name}: not every interrupt arrived exactly once: {string.Join("; ", problems)}";
         }
     }
 }

@@ -11,7 +11,7 @@ internal static class GuestProbeView
     public static void Write(TextWriter output, GuestProbeReport report)
     {
         GuestProbeResult result = report.Result;
-        output.WriteLine($"{report.Function.Address} ({report.Function.Config.VendorId:x4}:{report.Function.Config.DeviceId:x4}) at guest {report.GuestAddress}: {(report.Function.Model is { } model ? $"simulated device, model {model}" : "VFIO device")}");
+        output.WriteLine($"{report.Subject.Address ?? report.Subject.Socket} ({report.Subject.VendorId:x4}:{report.Subject.DeviceId:x4}) at guest {report.GuestAddress}: {report.Subject.Kind}");
         output.WriteLine(report.Doorbell is { } bell
             ? Invariant($"Doorbell: BAR{bell.Bar} + 0x{bell.Offset:x}")
             : "Doorbell: none known for this device: interrupts are set up and torn down without ringing");

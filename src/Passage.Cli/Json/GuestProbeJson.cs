@@ -5,7 +5,13 @@ namespace Passage.Cli.Json;
 /// <summary><c>passage guest probe --json</c>: what the guest driver model found and did on one function.</summary>
 internal sealed class GuestProbeJson
 {
-    public string Address { get; set; } = string.Empty;
+    /// <summary>The host function's address; absent for a device imported over vfio-user.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Address { get; set; }
+
+    /// <summary>The vfio-user socket the device was imported over; absent for a host function.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Socket { get; set; }
 
     public int VendorId { get; set; }
 
