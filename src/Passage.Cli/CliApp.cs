@@ -15,6 +15,7 @@ internal static class CliApp
             PciCommands.Build(context),
             DeviceCommands.Build(context),
             VmCommands.Build(context),
+            VfioUser.VfioUserCommands.Build(context),
             GuestCommands.Build(context),
         };
 

@@ -43,7 +43,7 @@ internal static class DeviceCommands
             ? new SimDevice(new SimHost(inventory), address)
             : LinuxVfioDevice.Open(address, context.DevRoot, source.Path))
         {
-            snapshot = DeviceSnapshot.Take(address, device);
+            snapshot = DeviceSnapshot.Take(address.ToString(), device);
         }
 
         if (json)

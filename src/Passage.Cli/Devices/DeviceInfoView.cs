@@ -12,9 +12,9 @@ internal static class DeviceInfoView
 
     public static void Write(TextWriter output, DeviceSnapshot device)
     {
-        output.WriteLine(device.Model is { } model
-            ? $"{device.Address}: simulated device, model {model}"
-            : $"{device.Address}: VFIO device");
+        output.WriteLine(device.Model is { } model ? $"{device.Name}: simulated device, model {model}"
+            : device.Backend == "vfio-user" ? $"{device.Name}: vfio-user device"
+            : $"{device.Name}: VFIO device");
         output.WriteLine($"Device flags: {Words(DeviceNames.Flags(device.Info.Flags))}");
         output.WriteLine($"Reset: {(device.Resettable ? "function reset available" : "no function reset")}");
 

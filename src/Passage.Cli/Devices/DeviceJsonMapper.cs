@@ -9,7 +9,7 @@ internal static class DeviceJsonMapper
 {
     public static DeviceInfoJson Map(DeviceSnapshot device) => new()
     {
-        Address = device.Address.ToString(),
+        Address = device.Name,
         Backend = device.Backend,
         Flags = DeviceNames.Flags(device.Info.Flags),
         Regions = [.. device.Regions.Select(Region)],

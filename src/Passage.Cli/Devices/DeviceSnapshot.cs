@@ -1,20 +1,20 @@
 using Passage.Host.Devices;
 using Passage.Host.Sim;
 using Passage.Host.Sim.Runtime;
-using Passage.Pci;
+using Passage.VfioUser.Client;
 
 namespace Passage.Cli.Devices;
 
 /// <summary>Everything <c>device info</c> prints, read from an open device before it is closed.</summary>
-/// <param name="Address">The function.</param>
-/// <param name="Backend"><c>sim</c> or <c>vfio</c>.</param>
+/// <param name="Name">The function's address, or the socket of a device imported over vfio-user.</param>
+/// <param name="Backend"><c>sim</c>, <c>vfio</c> or <c>vfio-user</c>.</param>
 /// <param name="Info">Device flags and counts.</param>
 /// <param name="Regions">Every region the device reports.</param>
 /// <param name="Irqs">Every IRQ index the device reports.</param>
 /// <param name="Model">The simulated model's name (sim only).</param>
 /// <param name="ControlBlock">The simulated model's control block (sim only, when it has one).</param>
 internal sealed record DeviceSnapshot(
-    PciAddress Address,
+    string Name,
     string Backend,
     DeviceInfo Info,
     IReadOnlyList<RegionInfo> Regions,
@@ -25,8 +25,8 @@ internal sealed record DeviceSnapshot(
     /// <summary>Whether the device offers a function reset.</summary>
     public bool Resettable => Info.Flags.HasFlag(DeviceFlags.Reset);
 
-    /// <summary>Reads the view of <paramref name="device"/>; the caller still owns and disposes it.</summary>
-    public static DeviceSnapshot Take(PciAddress address, IHostDevice device)
+    /// <summary>Reads the view of <paramref name="device"/>, called <paramref name="name"/>; the caller still owns and disposes it.</summary>
+    public static DeviceSnapshot Take(string name, IHostDevice device)
     {
         DeviceInfo info = device.Info;
         // A PCI device reports at least the nine fixed regions and five IRQ indexes.
@@ -34,8 +34,8 @@ internal sealed record DeviceSnapshot(
         int irqs = Math.Max(info.NumIrqs, VfioIrq.PciCount);
         SimDevice? sim = device as SimDevice;
         return new DeviceSnapshot(
-            address,
-            sim is null ? "vfio" : "sim",
+            name,
+            sim is not null ? "sim" : device is VfioUserClient ? "vfio-user" : "vfio",
             info,
             [.. Enumerable.Range(0, regions).Select(device.GetRegionInfo)],
             [.. Enumerable.Range(0, irqs).Select(device.GetIrqInfo)],

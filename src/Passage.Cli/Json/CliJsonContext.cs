@@ -11,4 +11,5 @@ namespace Passage.Cli.Json;
 [JsonSerializable(typeof(DeviceInfoJson))]
 [JsonSerializable(typeof(DriverBindingJson))]
 [JsonSerializable(typeof(GuestProbeJson))]
+[JsonSerializable(typeof(VfioUserProbeJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -65,6 +65,20 @@ public sealed class GuestRam : IBusDevice, IDisposable
         }
     }
 
+    /// <summary>A new descriptor for the RAM's memfd (offset 0 = guest-physical 0), for a device process that maps guest memory for DMA; owned by the caller.</summary>
+    public FileDescriptorHandle OpenDescriptor()
+    {
+        ObjectDisposedException.ThrowIf(!Enter(0, 0), this);
+        try
+        {
+            return _memory.DuplicateDescriptor();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     /// <summary>Writes the 4-byte little-endian <paramref name="value"/> at <paramref name="offset"/> (how a message-signalled interrupt aimed at RAM lands); false when it does not fit.</summary>
     public bool TryWriteUInt32(ulong offset, uint value)
     {
