@@ -21,6 +21,13 @@ internal static class CliRunner
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs writing to the given writers (a test may watch <paramref name="error"/> while a server runs); <paramref name="shutdown"/> stops servers as Ctrl-C does.</summary>
+    public static int RunWithWriters(TextWriter output, TextWriter error, CancellationToken shutdown, params string[] args)
+    {
+        using var reader = new StringReader(string.Empty);
+        return CliApp.Run(args, output, error, "/sys", "/dev/vfio", reader, shutdown);
+    }
+
     /// <summary>Runs with the given sysfs root and VFIO device-node directory.</summary>
     public static (int Code, string Out, string Err) RunWithRoots(string sysfsRoot, string devRoot, params string[] args)
     {
