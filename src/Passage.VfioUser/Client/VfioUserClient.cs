@@ -171,14 +171,10 @@ public sealed class VfioUserClient : IHostDevice, IRegionFileSource
     /// </summary>
     public Errno Read(int region, ulong offset, Span<byte> data)
     {
-        if (_loss.HasHappened)
+        Errno check = CheckAccess(region, offset, data.Length);
+        if (check != Errno.None)
         {
-            return Errno.EIO;
-        }
-
-        if ((uint)region >= (uint)_regions.Length || offset > ulong.MaxValue - (ulong)data.Length)
-        {
-            return Errno.EINVAL;
+            return check;
         }
 
         lock (_channel.Lock)
@@ -216,14 +212,10 @@ public sealed class VfioUserClient : IHostDevice, IRegionFileSource
     /// </summary>
     public Errno Write(int region, ulong offset, ReadOnlySpan<byte> data)
     {
-        if (_loss.HasHappened)
+        Errno check = CheckAccess(region, offset, data.Length);
+        if (check != Errno.None)
         {
-            return Errno.EIO;
-        }
-
-        if ((uint)region >= (uint)_regions.Length || offset > ulong.MaxValue - (ulong)data.Length)
-        {
-            return Errno.EINVAL;
+            return check;
         }
 
         lock (_channel.Lock)
@@ -252,6 +244,12 @@ public sealed class VfioUserClient : IHostDevice, IRegionFileSource
 
         return Errno.None;
     }
+
+    // EIO once the server is lost; EINVAL for a region it does not have or a range that wraps.
+    private Errno CheckAccess(int region, ulong offset, int length) =>
+        _loss.HasHappened ? Errno.EIO
+        : (uint)region >= (uint)_regions.Length || offset > ulong.MaxValue - (ulong)length ? Errno.EINVAL
+        : Errno.None;
 
     /// <summary>Maps sparse area <paramref name="area"/> of a region (area 0 = the whole region when it has none) from the fd the server sent, shared.</summary>
     /// <exception cref="HostDeviceException">EINVAL: no such region or area, or the server sent no fd for it; EIO: the server is lost.</exception>
