@@ -37,6 +37,7 @@ internal sealed class GuestRig : IDisposable
         {
             connection = transport.Connect(Sim);
             machine = NewMachine();
+            connection.MapGuestRam(machine.Ram);
             Slot = machine.AttachHost(GuestSide(connection), options: FunctionOptions);
         }
         catch
@@ -107,6 +108,7 @@ internal sealed class GuestRig : IDisposable
     {
         _connection = Transport.Connect(Sim);
         Machine = NewMachine();
+        _connection.MapGuestRam(Machine.Ram);
         Slot = Machine.AttachHost(GuestSide(_connection), options: FunctionOptions);
         Config = new GuestConfig(Machine, Slot);
         Array.Clear(Bars);
