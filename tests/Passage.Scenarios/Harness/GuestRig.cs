@@ -16,7 +16,7 @@ namespace Passage.Scenarios.Harness;
 /// side is inspected through the <see cref="SimDevice"/> itself (its region 7, its model), which a
 /// vfio-user transport leaves on this side of the socket.
 /// </summary>
-internal sealed class GuestRig : IDisposable
+internal sealed class GuestRig : IGuest, IDisposable
 {
     private const ulong RamSize = 1UL << 20;
 
