@@ -4,7 +4,7 @@ namespace Passage.Scenarios.Harness;
 internal static class DeviceTransports
 {
     /// <summary>Every transport.</summary>
-    public static IReadOnlyList<IDeviceTransport> All { get; } = [InProcessTransport.Instance];
+    public static IReadOnlyList<IDeviceTransport> All { get; } = [InProcessTransport.Instance, VfioUserTransport.Instance];
 
     /// <summary>Their names.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(t => t.Name)];

@@ -11,7 +11,7 @@ internal sealed class DoorbellStorm : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly GuestRig _rig;
+    private readonly IGuest _rig;
     private readonly int _entries;
     private readonly long[] _rungUnmasked;
     private readonly long[] _rungMasked;
@@ -24,7 +24,7 @@ internal sealed class DoorbellStorm : IDisposable
     private Exception? _failure;
 
     /// <summary>Starts ringing entries 0 to <paramref name="entries"/> − 1; entries below <paramref name="unmasked"/> are unmasked already.</summary>
-    public DoorbellStorm(GuestRig rig, int entries, int unmasked)
+    public DoorbellStorm(IGuest rig, int entries, int unmasked)
     {
         _rig = rig;
         _entries = entries;

@@ -13,9 +13,9 @@ internal sealed class GuestMsix
     /// <summary>The LAPIC vector of entry 0; entry v gets <c>FirstVector + v</c>.</summary>
     public const int FirstVector = 0x40;
 
-    private readonly GuestRig _rig;
+    private readonly IGuest _rig;
 
-    private GuestMsix(GuestRig rig, int capability)
+    private GuestMsix(IGuest rig, int capability)
     {
         _rig = rig;
         Capability = capability;
@@ -57,7 +57,7 @@ internal sealed class GuestMsix
 
     /// <summary>The capability the guest finds in its list.</summary>
     /// <exception cref="InvalidOperationException">The guest sees no MSI-X capability.</exception>
-    public static GuestMsix Find(GuestRig rig)
+    public static GuestMsix Find(IGuest rig)
     {
         int at = rig.Config.FindCapability(CapabilityId.MsiX);
         return at > 0 ? new GuestMsix(rig, at) : throw new InvalidOperationException("the guest sees no MSI-X capability");

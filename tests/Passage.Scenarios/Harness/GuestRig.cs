@@ -16,7 +16,7 @@ namespace Passage.Scenarios.Harness;
 /// side is inspected through the <see cref="SimDevice"/> itself (its region 7, its model), which a
 /// vfio-user transport leaves on this side of the socket.
 /// </summary>
-internal sealed class GuestRig : IDisposable
+internal sealed class GuestRig : IGuest, IDisposable
 {
     private const ulong RamSize = 1UL << 20;
 
@@ -37,6 +37,7 @@ internal sealed class GuestRig : IDisposable
         {
             connection = transport.Connect(Sim);
             machine = NewMachine();
+            connection.MapGuestRam(machine.Ram);
             Slot = machine.AttachHost(GuestSide(connection), options: FunctionOptions);
         }
         catch
@@ -107,6 +108,7 @@ internal sealed class GuestRig : IDisposable
     {
         _connection = Transport.Connect(Sim);
         Machine = NewMachine();
+        _connection.MapGuestRam(Machine.Ram);
         Slot = Machine.AttachHost(GuestSide(_connection), options: FunctionOptions);
         Config = new GuestConfig(Machine, Slot);
         Array.Clear(Bars);

@@ -1,4 +1,5 @@
 using Passage.Host.Devices;
+using Passage.Vpci.Machine;
 
 namespace Passage.Scenarios.Harness;
 
@@ -7,4 +8,9 @@ internal interface IDeviceConnection : IDisposable
 {
     /// <summary>The device as the guest's machine sees it.</summary>
     IHostDevice Device { get; }
+
+    /// <summary>Makes the guest's RAM reachable for the device's DMA when the transport has to say so (in-process there is nothing to do).</summary>
+    void MapGuestRam(GuestRam ram)
+    {
+    }
 }
