@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Passage.Host.Linux;
 using Passage.Host.Sim.Runtime;
 using Passage.Vpci.Interrupts;
 
@@ -28,10 +27,7 @@ public class GuestInterruptLatencyBenchmarks
     private readonly byte[] _vector0 = new byte[4];
     private GuestMachine _guest = null!;
     private ulong _doorbell;
-    private EventFd _request = null!;
-    private EventFd _answer = null!;
-    private Thread _forwarder = null!;
-    private volatile bool _stop;
+    private EventFdRelay _relay = null!;
     private Action<MsiMessage>? _onMessage;
 
     [GlobalSetup]
@@ -40,11 +36,7 @@ public class GuestInterruptLatencyBenchmarks
         _guest = new GuestMachine("0000:06:00.0");
         _guest.EnableMsix(unmasked: 1);
         _doorbell = _guest.ControlRegister(SimControlBlock.Doorbell);
-
-        _request = EventFd.Create();
-        _answer = EventFd.Create();
-        _forwarder = new Thread(Forward) { IsBackground = true, Name = "eventfd forwarder" };
-        _forwarder.Start();
+        _relay = new EventFdRelay();
     }
 
     /// <summary>As <see cref="Setup"/>, and every interrupt the LAPIC receives is answered on eventfd B.</summary>
@@ -52,7 +44,7 @@ public class GuestInterruptLatencyBenchmarks
     public void SetupBlockedReader()
     {
         Setup();
-        _onMessage = _ => _answer.Signal();
+        _onMessage = _ => _relay.Answer();
         _guest.Machine.Lapic.MessageReceived += _onMessage;
     }
 
@@ -64,21 +56,13 @@ public class GuestInterruptLatencyBenchmarks
             _guest.Machine.Lapic.MessageReceived -= _onMessage;
         }
 
-        _stop = true;
-        _request.Signal();
-        _forwarder.Join();
+        _relay.Dispose();
         _guest.Dispose();
-        _request.Dispose();
-        _answer.Dispose();
     }
 
     /// <summary>Floor: write eventfd A; a blocked thread reads it and writes B; read B.</summary>
     [Benchmark(Baseline = true)]
-    public ulong BareEventFdPairRoundTrip()
-    {
-        _request.Signal();
-        return WaitAnswer();
-    }
+    public ulong BareEventFdPairRoundTrip() => _relay.RoundTrip();
 
     /// <summary>Ring the doorbell through the guest's BAR mapping, wait until the LAPIC counted vector 0x40 (spin, then block).</summary>
     [Benchmark]
@@ -94,30 +78,6 @@ public class GuestInterruptLatencyBenchmarks
     public ulong DoorbellToBlockedReader()
     {
         _guest.Machine.WriteMemory(_doorbell, _vector0);
-        return WaitAnswer();
-    }
-
-    private ulong WaitAnswer()
-    {
-        ulong n;
-        while (!_answer.TryRead(out n))
-        {
-            _answer.Wait(Timeout);
-        }
-
-        return n;
-    }
-
-    // Blocks on A like the router thread blocks on a vector's eventfd; answers every signal on B.
-    private void Forward()
-    {
-        while (!_stop)
-        {
-            _request.Wait(System.Threading.Timeout.InfiniteTimeSpan);
-            if (_request.TryRead(out _) && !_stop)
-            {
-                _answer.Signal();
-            }
-        }
+        return _relay.WaitAnswer();
     }
 }

@@ -11,6 +11,8 @@ namespace Passage.Bench;
 /// A virtual machine with one function of the simulated lab host at guest 00:01.0, as the guest
 /// driver model leaves it after probing: BARs sized and placed naturally aligned, memory decoding
 /// and bus mastering on. The benchmarks then act as the guest does, through guest-physical addresses.
+/// The guest is given the simulated function itself, or the function exported by a vfio-user server
+/// and imported by a client in this process (<see cref="Loopback"/>).
 /// </summary>
 internal sealed class GuestMachine : IDisposable
 {
@@ -22,12 +24,15 @@ internal sealed class GuestMachine : IDisposable
     /// <summary>x86 vector MSI-X entry i is programmed to: <see cref="FirstVector"/> + i.</summary>
     public static int FirstVector => GuestDriverOptions.Default.FirstVector;
 
-    public GuestMachine(string address)
+    /// <param name="address">The lab function.</param>
+    /// <param name="overVfioUser">Give the guest the function as a <c>VfioUserClient</c> imports it from a server exporting <see cref="Device"/>, instead of <see cref="Device"/> itself.</param>
+    public GuestMachine(string address, bool overVfioUser = false)
     {
         Host = new SimHost(SimulatedHost.Load(Path.Combine(AppContext.BaseDirectory, "hosts", "lab.json")));
         Device = new SimDevice(Host, PciAddress.Parse(address));
+        Loopback = overVfioUser ? new VfioUserLoopback(Device) : null;
         Machine = new VirtualMachine(new VirtualMachineOptions { Clock = Host.Clock });
-        Slot = Machine.AttachHost(Device);
+        Slot = Machine.AttachHost(Loopback is null ? Device : Loopback.Client);
         Driver = new GuestDriver(Machine);
         _placed = Driver.PlaceBars(Slot);
         foreach (GuestBarAssignment bar in _placed)
@@ -43,7 +48,11 @@ internal sealed class GuestMachine : IDisposable
 
     public SimHost Host { get; }
 
+    /// <summary>The simulated function; with vfio-user, the device the server exports (its side of the socket).</summary>
     public SimDevice Device { get; }
+
+    /// <summary>The server and client between the guest and <see cref="Device"/>; null when the guest has the function itself.</summary>
+    public VfioUserLoopback? Loopback { get; }
 
     public VirtualMachine Machine { get; }
 
@@ -81,6 +90,7 @@ internal sealed class GuestMachine : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        Loopback?.Dispose();
         Device.Dispose();
     }
 }
