@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Passage.Cli.Devices;
 using Passage.Cli.Guest;
@@ -66,16 +65,7 @@ internal static class VfioUserCommands
         (HostFunction function, IHostDevice device) = devices.Devices[0];
         TextWriter log = TextWriter.Synchronized(context.Error);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
-        void Stop(PosixSignalContext signal)
-        {
-            // Shut down in order (clients released, socket file removed) instead of letting the runtime end the process.
-            signal.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var stop = new StopSignal(context.Shutdown);
         VfioUserServer server;
         try
         {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Passage.Cli.Pci;
 using Passage.Host.Devices;
 using Passage.Host.Inventory;
@@ -93,16 +92,7 @@ internal static class VmCommands
 
     private static void Serve(VirtualMachine machine, string socketPath, TextWriter log, CancellationToken shutdown)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        void Stop(PosixSignalContext signal)
-        {
-            // Shut down in order instead of letting the runtime end the process.
-            signal.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var stop = new StopSignal(shutdown);
         using var server = new QtestServer(machine, socketPath, line => log.WriteLine($"passage: {line}"));
         try
         {
