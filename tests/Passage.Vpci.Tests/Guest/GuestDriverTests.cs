@@ -1,3 +1,4 @@
+using Passage.Host.Devices;
 using Passage.Host.Inventory;
 using Passage.Host.Sim;
 using Passage.Host.Sim.Runtime;
@@ -88,6 +89,46 @@ public sealed class GuestDriverTests
     }
 
     [Fact]
+    public void Probe_WrongDoorbell_EveryVectorMissedAndNoLatencyWaitedOut()
+    {
+        // SCRATCH instead of DOORBELL: a write there raises nothing.
+        using var run = new Run("0000:05:00.0", rounds: 1000, doorbellRegister: SimControlBlock.Scratch, timeout: TimeSpan.FromMilliseconds(50));
+
+        GuestProbeResult result = run.Driver.Probe(1);
+
+        Assert.Equal(5, result.Vectors.Count);
+        Assert.All(result.Vectors, v => Assert.Equal(0, v.Received));
+        Assert.Null(result.Latency);
+        Assert.Contains("latency not measured: vector 0 got no interrupt", result.Steps);
+        Assert.False(result.AllDelivered);
+    }
+
+    [Fact]
+    public void Probe_DeviceStopsAnsweringWhileTimed_RestCountedLostAfterThreeMisses()
+    {
+        var host = new SimHost(Lab.Value);
+        using var sim = new SimDevice(host, PciAddress.Parse("0000:05:00.0"));
+        SimControlBlock block = sim.Function.Model.ControlBlock!;
+        // Five vectors rung once each, then two timed rounds answered, then silence.
+        var device = new DoorbellsThenSilence(sim, block.Bar, block.Offset + SimControlBlock.Doorbell, answered: 5 + 2);
+        using var machine = new VirtualMachine(new VirtualMachineOptions { Clock = host.Clock });
+        machine.AttachHost(device);
+        var driver = new GuestDriver(machine, new GuestDriverOptions
+        {
+            Doorbell = new DoorbellRegister(block.Bar, block.Offset + SimControlBlock.Doorbell),
+            LatencyRounds = 1000,
+            InterruptTimeout = TimeSpan.FromMilliseconds(50),
+        });
+
+        GuestProbeResult result = driver.Probe(1);
+
+        Assert.All(result.Vectors, v => Assert.Equal(1, v.Received));
+        Assert.Equal((2, 998), (result.Latency!.Samples, result.Latency.Lost));
+        Assert.Equal(5 + 2 + 3, device.DoorbellWrites); // three misses in a row, then no more ringing
+        Assert.False(result.AllDelivered);
+    }
+
+    [Fact]
     public void Probe_Afterwards_FunctionIsTornDown()
     {
         using var run = new Run("0000:05:00.0", rounds: 5);
@@ -146,7 +187,7 @@ public sealed class GuestDriverTests
 
     private sealed class Run : IDisposable
     {
-        public Run(string address, int rounds, bool doorbell = true)
+        public Run(string address, int rounds, bool doorbell = true, int doorbellRegister = SimControlBlock.Doorbell, TimeSpan? timeout = null)
         {
             Host = new SimHost(Lab.Value);
             Sim = new SimDevice(Host, PciAddress.Parse(address));
@@ -155,8 +196,9 @@ public sealed class GuestDriverTests
             SimControlBlock block = Sim.Function.Model.ControlBlock!;
             Driver = new GuestDriver(Machine, new GuestDriverOptions
             {
-                Doorbell = doorbell ? new DoorbellRegister(block.Bar, block.Offset + SimControlBlock.Doorbell) : null,
+                Doorbell = doorbell ? new DoorbellRegister(block.Bar, block.Offset + (ulong)doorbellRegister) : null,
                 LatencyRounds = rounds,
+                InterruptTimeout = timeout ?? GuestDriverOptions.Default.InterruptTimeout,
             });
         }
 
@@ -172,6 +214,39 @@ public sealed class GuestDriverTests
         {
             Machine.Dispose();
             Sim.Dispose();
+        }
+    }
+
+    // Lets the first `answered` doorbell writes through, then drops the rest (a device that stopped answering).
+    private sealed class DoorbellsThenSilence(IHostDevice inner, int bar, ulong doorbell, int answered) : IHostDevice
+    {
+        private int _writes;
+
+        public int DoorbellWrites => Volatile.Read(ref _writes);
+
+        public DeviceInfo Info => inner.Info;
+
+        public RegionInfo GetRegionInfo(int index) => inner.GetRegionInfo(index);
+
+        public Errno Read(int region, ulong offset, Span<byte> data) => inner.Read(region, offset, data);
+
+        public Errno Write(int region, ulong offset, ReadOnlySpan<byte> data) =>
+            region == bar && offset == doorbell && Interlocked.Increment(ref _writes) > answered ? Errno.None : inner.Write(region, offset, data);
+
+        public IMappedArea Map(int region, int area) => inner.Map(region, area);
+
+        public IrqInfo GetIrqInfo(int index) => inner.GetIrqInfo(index);
+
+        public int SetIrqs(int index, uint start, uint count, IrqSetFlags flags, ReadOnlySpan<byte> data) => inner.SetIrqs(index, start, count, flags, data);
+
+        public void Reset() => inner.Reset();
+
+        public HotResetInfo GetHotResetInfo() => inner.GetHotResetInfo();
+
+        public void HotReset(HotResetProof proof) => inner.HotReset(proof);
+
+        public void Dispose()
+        {
         }
     }
 }
