@@ -34,9 +34,6 @@ public sealed class MsiEmulation : IInterruptTarget
     private readonly RouterSlot?[] _slots;
     private uint _count = 1;
     private bool _enabled;
-    private bool _hostActive;
-    private ulong _address;
-    private uint _data;
     private uint _mask;
     private uint _pending;
 
@@ -44,6 +41,9 @@ public sealed class MsiEmulation : IInterruptTarget
     // guest's address and data.
     private int _arrivalCount;
     private MessageLatch _message;
+
+    // The guest's address and data: the latch is their one copy.
+    private MsiMessage Latched => _message.Read();
 
     private MsiEmulation(VirtualFunction function, ConfigSpace host, int offset, uint hostMax)
     {
@@ -61,7 +61,7 @@ public sealed class MsiEmulation : IInterruptTarget
     public bool Enabled => _enabled;
 
     /// <summary>Whether the host's MSI index is enabled for this function (the most recent enable was MSI).</summary>
-    public bool HostActive => _hostActive;
+    public bool HostActive => Volatile.Read(ref _arrivalCount) != 0;
 
     /// <summary>Vectors configured (2^MME, at most the host's maximum).</summary>
     public int Vectors => (int)_count;
@@ -96,13 +96,13 @@ public sealed class MsiEmulation : IInterruptTarget
         var msi = new MsiEmulation(function, function.HostSnapshot, offset, hostMax);
         int data = offset + (msi._is64 ? 0x0C : 0x08);
         group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.ControlOffset, Size = 2, Read = (_, _) => msi.ReadControl(), Write = (_, v, _) => msi.WriteControl(v) });
-        group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.AddressOffset, Size = 4, Read = (_, _) => (uint)msi._address, Write = (_, v, _) => msi.SetMessage((msi._address & 0xFFFF_FFFF_0000_0000) | v, msi._data), ReservedZero = 0x3 });
+        group.Add(new RegisterDescriptor { Offset = offset + MsiCapability.AddressOffset, Size = 4, Read = (_, _) => (uint)msi.Latched.Address, Write = (_, v, _) => msi.SetMessage((msi.Latched.Address & 0xFFFF_FFFF_0000_0000) | v, msi.Latched.Data), ReservedZero = 0x3 });
         if (msi._is64)
         {
-            group.Add(new RegisterDescriptor { Offset = offset + 0x08, Size = 4, Read = (_, _) => (uint)(msi._address >> 32), Write = (_, v, _) => msi.SetMessage(((ulong)v << 32) | (uint)msi._address, msi._data) });
+            group.Add(new RegisterDescriptor { Offset = offset + 0x08, Size = 4, Read = (_, _) => (uint)(msi.Latched.Address >> 32), Write = (_, v, _) => msi.SetMessage(((ulong)v << 32) | (uint)msi.Latched.Address, msi.Latched.Data) });
         }
 
-        group.Add(new RegisterDescriptor { Offset = data, Size = 2, Read = (_, _) => msi._data, Write = (_, v, _) => msi.SetMessage(msi._address, v) });
+        group.Add(new RegisterDescriptor { Offset = data, Size = 2, Read = (_, _) => msi.Latched.Data, Write = (_, v, _) => msi.SetMessage(msi.Latched.Address, v) });
         if (msi._perVectorMask)
         {
             group.Add(new RegisterDescriptor { Offset = data + 4, Size = 4, Read = (_, _) => msi._mask, Write = (_, v, _) => msi.WriteMask(v) });
@@ -114,7 +114,7 @@ public sealed class MsiEmulation : IInterruptTarget
     }
 
     /// <summary>The message vector <paramref name="vector"/> sends: the data's low log2(count) bits replaced by the vector (pci.md §7).</summary>
-    public MsiMessage Message(int vector) => new(_address, (_data & ~(_count - 1)) | (uint)vector);
+    public MsiMessage Message(int vector) => Compose(Latched, vector, (int)_count);
 
     /// <inheritdoc />
     /// <remarks>Runs on the router thread without the function lock (see the type's remarks).</remarks>
@@ -130,7 +130,7 @@ public sealed class MsiEmulation : IInterruptTarget
         uint bit = 1u << vector;
         if (!_perVectorMask || (Volatile.Read(ref _mask) & bit) == 0)
         {
-            message = ArrivalMessage(vector, vectors);
+            message = Compose(Latched, vector, vectors);
             return (int)Math.Min(count, int.MaxValue);
         }
 
@@ -139,7 +139,7 @@ public sealed class MsiEmulation : IInterruptTarget
         Interlocked.Or(ref _pending, bit);
         if ((Volatile.Read(ref _mask) & bit) == 0 && (Interlocked.And(ref _pending, ~bit) & bit) != 0)
         {
-            message = ArrivalMessage(vector, vectors);
+            message = Compose(Latched, vector, vectors);
             return 1;
         }
 
@@ -149,14 +149,13 @@ public sealed class MsiEmulation : IInterruptTarget
     /// <summary>Disables MSI at the host and closes its eventfds; the guest's Enable bit is kept (another index took over, or teardown).</summary>
     internal void ReleaseHost()
     {
-        if (!_hostActive)
+        if (!HostActive)
         {
             return;
         }
 
         // The router stops acting on this index before the host lets go of it.
         Volatile.Write(ref _arrivalCount, 0);
-        _hostActive = false;
         try
         {
             _function.Device.SetIrqs(VfioIrq.Msi, 0, 0, IrqSetFlags.ActionTrigger | IrqSetFlags.DataNone, []);
@@ -200,7 +199,7 @@ public sealed class MsiEmulation : IInterruptTarget
             return;
         }
 
-        bool wasHost = _hostActive;
+        bool wasHost = HostActive;
         ReleaseHost();
         _enabled = false;
         _count = count;
@@ -245,14 +244,12 @@ public sealed class MsiEmulation : IInterruptTarget
             }
 
             // Arrivals from the moment the host wires the vectors are acted on.
-            _hostActive = true;
             Volatile.Write(ref _arrivalCount, (int)_count);
             int available = _function.Device.SetIrqs(VfioIrq.Msi, 0, _count, IrqSetFlags.ActionTrigger | IrqSetFlags.DataEventfd, fds[..(4 * (int)_count)]);
             if (available > 0)
             {
                 _function.Log($"MSI: the host can give only {available} of {_count} vectors; MSI stays disabled");
                 Volatile.Write(ref _arrivalCount, 0);
-                _hostActive = false;
                 CloseEventFds();
                 return false;
             }
@@ -263,7 +260,6 @@ public sealed class MsiEmulation : IInterruptTarget
         {
             _function.Log($"MSI: the host refused to enable {_count} vector(s) ({e.Message}); MSI stays disabled");
             Volatile.Write(ref _arrivalCount, 0);
-            _hostActive = false;
             CloseEventFds();
             return false;
         }
@@ -276,7 +272,7 @@ public sealed class MsiEmulation : IInterruptTarget
     {
         uint unmasked = Interlocked.Exchange(ref _mask, value) & ~value;
         uint release = unmasked & (_count == 32 ? uint.MaxValue : (1u << (int)_count) - 1);
-        if (!_hostActive)
+        if (!HostActive)
         {
             return;
         }
@@ -294,18 +290,11 @@ public sealed class MsiEmulation : IInterruptTarget
     }
 
     // Address and data replace the router's latched message at once (§6).
-    private void SetMessage(ulong address, uint data)
-    {
-        _address = address;
-        _data = data;
-        _message.Write(new MsiMessage(address, data));
-    }
+    private void SetMessage(ulong address, uint data) => _message.Write(new MsiMessage(address, data));
 
-    private MsiMessage ArrivalMessage(int vector, int vectors)
-    {
-        MsiMessage latched = _message.Read();
-        return new MsiMessage(latched.Address, (latched.Data & ~(uint)(vectors - 1)) | (uint)vector);
-    }
+    // Vector i of `vectors` sends the data with its low log2(vectors) bits replaced by i (pci.md §7).
+    private static MsiMessage Compose(MsiMessage latched, int vector, int vectors) =>
+        new(latched.Address, (latched.Data & ~(uint)(vectors - 1)) | (uint)vector);
 
     private void CloseEventFds()
     {

@@ -43,7 +43,6 @@ public sealed class MsixEmulation : IInterruptTarget
     private readonly List<BarTrap> _traps = [];
     private readonly EventFd?[] _eventFds;
     private readonly RouterSlot?[] _slots;
-    private readonly bool[] _wired;
     private readonly int[] _gates;
     private readonly bool[] _scratch;
     private readonly MessageLatch[] _latched;
@@ -61,7 +60,6 @@ public sealed class MsixEmulation : IInterruptTarget
         _table = new MsixTable(n);
         _eventFds = new EventFd?[n];
         _slots = new RouterSlot?[n];
-        _wired = new bool[n];
         _gates = new int[n];
         _scratch = new bool[n];
         _latched = new MessageLatch[n];
@@ -102,8 +100,6 @@ public sealed class MsixEmulation : IInterruptTarget
     /// <summary>Whether entry <paramref name="vector"/> is wired at the host with a latched message.</summary>
     public bool IsProgrammed(int vector) => (Volatile.Read(ref _gates[vector]) & GateProgrammed) != 0;
 
-    /// <summary>Whether entry <paramref name="vector"/> has a host vector carrying this function's eventfd.</summary>
-    public bool IsWired(int vector) => _wired[vector];
 
     /// <summary>Whether vector <paramref name="vector"/> is pending in the emulated PBA.</summary>
     public bool IsPending(int vector) => _table.IsPending(vector);
@@ -298,7 +294,6 @@ public sealed class MsixEmulation : IInterruptTarget
         _hostAllocated = 0;
         for (int v = 0; v < _layout.Vectors; v++)
         {
-            _wired[v] = false;
             if (_slots[v] is { } slot)
             {
                 _function.Router.Detach(slot);
@@ -498,8 +493,9 @@ public sealed class MsixEmulation : IInterruptTarget
         MsiMessage previous = _latched[vector].Read();
         _latched[vector].Write(new MsiMessage(_table.Address(vector), _table.Data(vector)));
         _table.SetUpdated(vector, false);
-        if (_wired[vector])
+        if (IsProgrammed(vector))
         {
+            // Wired already (Programmed entries always are): only the message changed.
             return true;
         }
 
@@ -530,7 +526,6 @@ public sealed class MsixEmulation : IInterruptTarget
             return false;
         }
 
-        _wired[vector] = true;
         return true;
     }
 
@@ -571,7 +566,6 @@ public sealed class MsixEmulation : IInterruptTarget
         int previous = _hostAllocated;
         Call(0, 0, [], "disable for reallocation", out _, Disable);
         _hostEnabled = false;
-        Array.Clear(_wired);
         if (EnableWith(count, wire, catchUp: true))
         {
             return true;
@@ -647,7 +641,6 @@ public sealed class MsixEmulation : IInterruptTarget
                 continue;
             }
 
-            _wired[v] = true;
             if (programs[v])
             {
                 _table.SetUpdated(v, false);
