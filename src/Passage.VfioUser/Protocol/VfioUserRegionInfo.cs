@@ -105,7 +105,14 @@ public readonly ref struct VfioUserRegionInfo
             areas[i] = GetSparseArea(i);
         }
 
-        return new RegionInfo((int)Index, Flags & ~RegionFlags.Caps, Size, Offset, areas, MsixMappable: false, HasType ? (RegionType, RegionSubtype) : null);
+        RegionFlags flags = Flags & ~RegionFlags.Caps;
+        if (HasSparseMmap && areas.Length == 0)
+        {
+            // A sparse mmap capability without areas means nothing may be mapped, as on a VFIO host.
+            flags &= ~RegionFlags.Mmap;
+        }
+
+        return new RegionInfo((int)Index, flags, Size, Offset, areas, MsixMappable: false, HasType ? (RegionType, RegionSubtype) : null);
     }
 
     /// <summary>

@@ -134,6 +134,49 @@ public sealed class VfioUserClientRegionTests : IDisposable
         Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => harness.Client.Map(1, 0)).Errno);
     }
 
+    [Fact]
+    public void Connect_SparseCapabilityWithoutAreas_ReportedNotMappable()
+    {
+        // A sparse mmap capability listing no areas means nothing of the region may be mapped,
+        // even though the flags say MMAP and the fd comes along.
+        ClientHarness harness = Start(new PeerScript
+        {
+            Override = request =>
+            {
+                if (request.Command != VfioUserCommand.DeviceGetRegionInfo || BinaryPrimitives.ReadUInt32LittleEndian(request.Payload.AsSpan(8)) != 1)
+                {
+                    return null;
+                }
+
+                const uint Full = 32 + 16;
+                bool fits = BinaryPrimitives.ReadUInt32LittleEndian(request.Payload) >= Full;
+                byte[] reply = new byte[fits ? Full : 32];
+                BinaryPrimitives.WriteUInt32LittleEndian(reply, Full);
+                BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(4), (uint)(RegionFlags.Read | RegionFlags.Write | RegionFlags.Mmap | (fits ? RegionFlags.Caps : 0)));
+                BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(8), 1);
+                BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(12), fits ? 32u : 0u);
+                BinaryPrimitives.WriteUInt64LittleEndian(reply.AsSpan(16), 16 * KiB);
+                if (!fits)
+                {
+                    return PeerReply.Ok(reply);
+                }
+
+                BinaryPrimitives.WriteUInt16LittleEndian(reply.AsSpan(32), 1); // sparse mmap
+                BinaryPrimitives.WriteUInt16LittleEndian(reply.AsSpan(34), 1); // version 1, next 0, nr_areas 0
+                return PeerReply.Ok(reply, request.Peer.Region(1).File!.Fd);
+            },
+        });
+
+        RegionInfo info = harness.Client.GetRegionInfo(1);
+
+        Assert.Equal(RegionFlags.Read | RegionFlags.Write, info.Flags);
+        Assert.Equal(16UL * KiB, info.Size);
+        Assert.Empty(info.SparseAreas);
+        Assert.Equal(2, harness.Peer.RequestsOf(VfioUserCommand.DeviceGetRegionInfo).Count(r => BinaryPrimitives.ReadUInt32LittleEndian(r.Payload.AsSpan(8)) == 1));
+        Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => harness.Client.Map(1, 0)).Errno);
+        Assert.Equal(Errno.EINVAL, Assert.Throws<HostDeviceException>(() => harness.Client.OpenRegionFile(1)).Errno);
+    }
+
     [Theory]
     [InlineData(VfioUserLimits.MaxDataTransfer, 0, 32 * KiB)] // §8 rule 2: 32 KiB whatever the server offers
     [InlineData(VfioUserLimits.MaxDataTransfer, 16 * KiB, 16 * KiB)] // a smaller cap chosen by the caller
