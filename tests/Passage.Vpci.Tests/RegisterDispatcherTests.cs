@@ -374,6 +374,26 @@ public sealed class RegisterDispatcherTests
     }
 
     [Fact]
+    public void Write_RegisterWithStoredHook_MergesUncoveredBytesAndRsvdPFromTheStoredValue()
+    {
+        // Reads show 0xFF in byte 1 and in the RsvdP byte 2, which the register does not store.
+        RegisterDispatcher d = Trusted();
+        _store[0] = 0x0012_3400;
+        var register = Plain(0, 4) with
+        {
+            Read = (o, _) => _store.GetValueOrDefault(o) | 0x00FF_FF00,
+            Stored = (o, _) => _store.GetValueOrDefault(o),
+            ReservedPreserve = RsvdP,
+        };
+        d.Add(register);
+
+        d.Write(0, 1, 0xAB);
+
+        Assert.Equal((0, 0x0012_34ABu), Assert.Single(_hookWrites));
+        Assert.Equal(0x0000_FFABu, d.Read(0, 4));
+    }
+
+    [Fact]
     public void Find_ExactOffsetAndSize_ReturnsTheDescriptor()
     {
         RegisterDispatcher d = Trusted();

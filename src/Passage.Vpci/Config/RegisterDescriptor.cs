@@ -24,6 +24,13 @@ public sealed record RegisterDescriptor
     /// <summary>Write hook; null ignores writes.</summary>
     public RegisterWriteHook? Write { get; init; }
 
+    /// <summary>
+    /// Reads the value the write-merge keeps (§2.4): the bytes a partial write does not cover and
+    /// the RsvdP bits. Null uses <see cref="Read"/>; a register whose reads show bits it does not
+    /// store sets it, so that a write keeps what is stored rather than what is shown.
+    /// </summary>
+    public RegisterReadHook? Stored { get; init; }
+
     /// <summary>Object passed to both hooks.</summary>
     public object? Context { get; init; }
 

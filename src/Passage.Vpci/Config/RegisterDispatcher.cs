@@ -200,7 +200,8 @@ public sealed class RegisterDispatcher
     }
 
     // §2.4 write-merge: RO and RsvdP keep their value, RsvdZ goes in as 0, RW1C bits the write does
-    // not cover go in as 0 ("don't clear").
+    // not cover go in as 0 ("don't clear"). The kept value is the register's stored one when it has
+    // a Stored hook, else what it reads.
     private static void WriteRegister(RegisterDescriptor r, int from, int length, uint data)
     {
         if (r.Write is not { } write)
@@ -215,7 +216,7 @@ public sealed class RegisterDispatcher
         uint current = 0;
         if (length != r.Size || preserved != 0)
         {
-            current = r.Read is { } read ? read(r.Offset, r.Context) : uint.MaxValue;
+            current = (r.Stored ?? r.Read) is { } read ? read(r.Offset, r.Context) : uint.MaxValue;
             value |= current & ~r.WriteOneToClear & ~lanes;
         }
 

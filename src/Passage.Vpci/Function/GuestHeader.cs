@@ -77,24 +77,16 @@ internal sealed class GuestHeader
             _function.AddRegister(new RegisterDescriptor { Offset = offset, Size = 1, Read = ReadStored, Write = WriteStored, Context = register });
         }
 
-        // Command as two byte registers: a byte write to one half must not store the other half as
-        // it reads, and INTx Disable (high half) reads 1 while MSI or MSI-X is on without the guest
-        // having written it. Each half keeps its share of the RsvdP mask.
+        // Command: INTx Disable reads 1 while MSI or MSI-X is on without the guest having written
+        // it, so a write merges its uncovered byte with the stored Command, not with what reads.
         _function.AddRegister(new RegisterDescriptor
         {
             Offset = ConfigOffsets.Command,
-            Size = 1,
-            Read = (_, _) => ReadCommand() & 0xFF,
-            Write = (_, value, _) => WriteCommand((ushort)((_command & 0xFF00u) | (value & 0xFF))),
-            ReservedPreserve = CommandReservedPreserve & 0xFF,
-        });
-        _function.AddRegister(new RegisterDescriptor
-        {
-            Offset = ConfigOffsets.Command + 1,
-            Size = 1,
-            Read = (_, _) => ReadCommand() >> 8,
-            Write = (_, value, _) => WriteCommand((ushort)((_command & 0x00FFu) | ((value & 0xFF) << 8))),
-            ReservedPreserve = CommandReservedPreserve >> 8,
+            Size = 2,
+            Read = (_, _) => ReadCommand(),
+            Stored = (_, _) => _command,
+            Write = (_, value, _) => WriteCommand((ushort)value),
+            ReservedPreserve = CommandReservedPreserve,
         });
 
         // Status: CapList is set iff something is exposed; without it bit 4 moves from RO to RsvdP.

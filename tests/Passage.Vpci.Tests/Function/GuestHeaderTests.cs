@@ -304,6 +304,21 @@ public sealed class GuestHeaderTests
     }
 
     [Fact]
+    public void WriteConfig_CommandWordChangingBothBytes_HostCommandWrittenOnce()
+    {
+        using var lab = LayoutLab.Open(Distinct());
+        int before = RecordedEvents.ConfigWritesAt(lab.Device.Events, ConfigOffsets.Command).Count;
+
+        // Bus Master lives in the low byte, INTx Disable in the high one.
+        lab.Command = (ushort)(PciCommand.BusMaster | PciCommand.InterruptDisable);
+
+        List<ulong> writes = RecordedEvents.ConfigWritesAt(lab.Device.Events, ConfigOffsets.Command);
+        Assert.Equal(before + 1, writes.Count);
+        Assert.Equal((ulong)(PciCommand.BusMaster | PciCommand.InterruptDisable), writes[^1] & (ulong)(PciCommand.BusMaster | PciCommand.InterruptDisable));
+        Assert.Equal((ushort)(PciCommand.BusMaster | PciCommand.InterruptDisable), lab.Command);
+    }
+
+    [Fact]
     public void ReadConfig_StatusWithExposedCapability_HostBitsMaskedAndCapListSet()
     {
         LayoutHostDevice device = new(LayoutLab.Endpoint()
