@@ -59,19 +59,7 @@ public sealed class EventFd : IDisposable
     /// <exception cref="HostDeviceException">EBADF if <paramref name="fd"/> is not open; EINVAL if it is not an eventfd.</exception>
     public static EventFd FromDuplicate(int fd)
     {
-        if (fd < 0)
-        {
-            throw new HostDeviceException(Errno.EBADF, $"cannot duplicate eventfd {fd}: not a descriptor");
-        }
-
-        FileDescriptorHandle handle = LibC.DuplicateCloseOnExec(fd);
-        if (handle.IsInvalid)
-        {
-            Errno errno = LibC.LastErrno();
-            handle.Dispose();
-            throw new HostDeviceException(errno, $"cannot duplicate eventfd {fd}: {LibC.Describe(errno)}");
-        }
-
+        FileDescriptorHandle handle = FileDescriptorHandle.Duplicate(fd);
         int copy = handle.Fd;
         try
         {

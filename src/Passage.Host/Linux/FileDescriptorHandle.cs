@@ -23,23 +23,15 @@ public sealed class FileDescriptorHandle : SafeHandle
     public int Fd => (int)handle;
 
     /// <summary>A new close-on-exec descriptor for the same open file (<c>F_DUPFD_CLOEXEC</c>), owned by the caller.</summary>
-    /// <exception cref="HostDeviceException">The handle is closed, or the kernel refused (EMFILE).</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="HostDeviceException">The kernel refused (EMFILE).</exception>
     public FileDescriptorHandle Duplicate()
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
         bool added = false;
         try
         {
             DangerousAddRef(ref added);
-            FileDescriptorHandle copy = LibC.DuplicateCloseOnExec(Fd);
-            if (copy.IsInvalid)
-            {
-                Errno errno = LibC.LastErrno();
-                copy.Dispose();
-                throw new HostDeviceException(errno, $"cannot duplicate descriptor {Fd}: {LibC.Describe(errno)}");
-            }
-
-            return copy;
+            return Duplicate(Fd);
         }
         finally
         {
@@ -47,6 +39,30 @@ public sealed class FileDescriptorHandle : SafeHandle
             {
                 DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>A new close-on-exec descriptor for the open file <paramref name="fd"/> refers to (<c>F_DUPFD_CLOEXEC</c>), owned by the caller.</summary>
+    /// <exception cref="HostDeviceException">EBADF if <paramref name="fd"/> is not open; EMFILE when the process has no descriptor left.</exception>
+    public static FileDescriptorHandle Duplicate(int fd)
+    {
+        FileDescriptorHandle copy = LibC.DuplicateCloseOnExec(fd);
+        if (copy.IsInvalid)
+        {
+            Errno errno = LibC.LastErrno();
+            copy.Dispose();
+            throw new HostDeviceException(errno, $"cannot duplicate descriptor {fd}: {LibC.Describe(errno)}");
+        }
+
+        return copy;
+    }
+
+    /// <summary>Disposes every handle in <paramref name="handles"/> (null entries are skipped): the fds a message brought that nobody takes.</summary>
+    public static void DisposeAll(ReadOnlySpan<FileDescriptorHandle?> handles)
+    {
+        foreach (FileDescriptorHandle? handle in handles)
+        {
+            handle?.Dispose();
         }
     }
 

@@ -37,10 +37,7 @@ internal sealed class DmaRequestServer
         if (fds.Length != 0)
         {
             // No server command carries fds (vfio-user.md §7): refuse it, close them.
-            foreach (FileDescriptorHandle fd in fds)
-            {
-                fd.Dispose();
-            }
+            FileDescriptorHandle.DisposeAll(fds);
 
             _connection.SendError(request, Errno.EINVAL);
             return;

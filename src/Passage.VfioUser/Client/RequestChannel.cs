@@ -100,7 +100,7 @@ internal sealed class RequestChannel : IDisposable
                 {
                     if (_inlineDma is null)
                     {
-                        Close(frameFds);
+                        FileDescriptorHandle.DisposeAll(frameFds);
                         return Lose($"the server sent command {header.Command} on the main socket, where only replies may come", null);
                     }
 
@@ -110,13 +110,13 @@ internal sealed class RequestChannel : IDisposable
 
                 if (header.MessageId != id || header.Command != command)
                 {
-                    Close(frameFds);
+                    FileDescriptorHandle.DisposeAll(frameFds);
                     return Lose($"the server answered request {id} ({command}) with a reply to {header.MessageId} ({header.Command})", null);
                 }
 
                 if (header.IsError || VfioUserFdRules.Check(header, frameFds.Length, VfioUserLimits.PassageMaxMsgFds) != Errno.None)
                 {
-                    Close(frameFds);
+                    FileDescriptorHandle.DisposeAll(frameFds);
                     return header.IsError ? VfioUserErrorReply.ErrnoOf(header) : Errno.EINVAL;
                 }
 
@@ -149,13 +149,6 @@ internal sealed class RequestChannel : IDisposable
     /// <summary>Shuts the socket down: the server sees the end of the stream, a waiting exchange ends with EIO.</summary>
     public void Dispose() => _connection.Dispose();
 
-    private static void Close(FileDescriptorHandle[] fds)
-    {
-        foreach (FileDescriptorHandle fd in fds)
-        {
-            fd.Dispose();
-        }
-    }
 
     private Errno Lose(string reason, Exception? cause)
     {

@@ -630,10 +630,7 @@ public sealed class VfioUserClient : IHostDevice, IRegionFileSource
             ThrowConnectFailure(errno, loss, name, $"DEVICE_GET_REGION_INFO of region {index}");
             if (!VfioUserRegionInfo.TryRead(reply.Payload, out VfioUserRegionInfo info, out _) || info.Index != (uint)index)
             {
-                foreach (FileDescriptorHandle fd in fds)
-                {
-                    fd.Dispose();
-                }
+                FileDescriptorHandle.DisposeAll(fds);
 
                 channel.Broken($"the DEVICE_GET_REGION_INFO reply for region {index} is malformed");
                 ThrowConnectFailure(Errno.EIO, loss, name, $"DEVICE_GET_REGION_INFO of region {index}");

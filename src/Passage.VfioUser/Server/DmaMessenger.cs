@@ -252,10 +252,7 @@ internal sealed class DmaMessenger : IDisposable
 
             if (reply.Header.MessageId != id || reply.Header.Command != command)
             {
-                foreach (FileDescriptorHandle fd in fds)
-                {
-                    fd.Dispose();
-                }
+                FileDescriptorHandle.DisposeAll(fds);
 
                 _abort(VfioUserDisconnectReason.ProtocolError, $"the twin socket answered {reply.Header.Command} #{reply.Header.MessageId} to {Describe(command, address, count)} #{id}");
                 return Errno.EIO;
@@ -264,10 +261,7 @@ internal sealed class DmaMessenger : IDisposable
             if (fds.Length != 0)
             {
                 // A DMA reply carries no fds (vfio-user.md §7): the transfer fails.
-                foreach (FileDescriptorHandle fd in fds)
-                {
-                    fd.Dispose();
-                }
+                FileDescriptorHandle.DisposeAll(fds);
 
                 return Errno.EIO;
             }

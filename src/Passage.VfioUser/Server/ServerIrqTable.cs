@@ -131,10 +131,7 @@ internal sealed class ServerIrqTable
         if (result == Errno.None)
         {
             state.EnabledCount = Math.Max(state.EnabledCount, start + count);
-            foreach (FileDescriptorHandle? replaced in previous)
-            {
-                replaced?.Dispose();
-            }
+            FileDescriptorHandle.DisposeAll(previous);
 
             return Errno.None;
         }

@@ -308,10 +308,7 @@ public sealed class VfioUserServer : IDmaAccess, IDisposable
             }
             else
             {
-                foreach (FileDescriptorHandle fd in fds)
-                {
-                    fd.Dispose();
-                }
+                FileDescriptorHandle.DisposeAll(fds);
 
                 connection.SendError(frame.Header, Errno.EBUSY);
                 detail = frame.Header.NoReply ? "its first message asked for no reply; closed" : "its first message was answered with EBUSY";

@@ -55,7 +55,7 @@ public sealed class VfioUserConnection : IDisposable
                     fds = _buffer.Consume(frame.Length);
                     return VfioUserReceiveStatus.Message;
                 case VfioUserDecodeStatus.Error when error.Action == VfioUserFrameAction.ReplyWithError:
-                    CloseAll(_buffer.Consume(frame.Length));
+                    FileDescriptorHandle.DisposeAll(_buffer.Consume(frame.Length));
                     fds = [];
                     return VfioUserReceiveStatus.Refused;
                 case VfioUserDecodeStatus.Error:
@@ -144,11 +144,4 @@ public sealed class VfioUserConnection : IDisposable
         _buffer.Dispose();
     }
 
-    private static void CloseAll(FileDescriptorHandle[] fds)
-    {
-        foreach (FileDescriptorHandle fd in fds)
-        {
-            fd.Dispose();
-        }
-    }
 }

@@ -59,7 +59,7 @@ public sealed class FdQueue : IDisposable
         catch
         {
             // The queue was given the fds: a refused batch must not leak them.
-            Close(fds);
+            FileDescriptorHandle.DisposeAll(fds);
             throw;
         }
 
@@ -104,7 +104,7 @@ public sealed class FdQueue : IDisposable
             else
             {
                 // Every message that could have owned this batch has been taken without it.
-                Close(batch.Fds);
+                FileDescriptorHandle.DisposeAll(batch.Fds);
             }
         }
 
@@ -122,19 +122,12 @@ public sealed class FdQueue : IDisposable
         _disposed = true;
         while (_batches.TryDequeue(out Batch batch))
         {
-            Close(batch.Fds);
+            FileDescriptorHandle.DisposeAll(batch.Fds);
         }
 
         _count = 0;
     }
 
-    private static void Close(FileDescriptorHandle[] fds)
-    {
-        foreach (FileDescriptorHandle fd in fds)
-        {
-            fd?.Dispose();
-        }
-    }
 
     private readonly record struct Batch(long Start, long End, FileDescriptorHandle[] Fds);
 }

@@ -72,10 +72,7 @@ public sealed class ReceiveBuffer : IDisposable
         }
         catch
         {
-            foreach (FileDescriptorHandle fd in fds)
-            {
-                fd?.Dispose();
-            }
+            FileDescriptorHandle.DisposeAll(fds);
 
             throw;
         }

@@ -516,7 +516,7 @@ public sealed unsafe class UnixSocket : IDisposable
                     if (truncated || fds.Length > _maxReceiveFds)
                     {
                         int arrived = fds.Length;
-                        Close(fds);
+                        FileDescriptorHandle.DisposeAll(fds);
                         fds = [];
                         throw new TransportProtocolException(
                             $"the peer sent more fds with one message than the {_maxReceiveFds} this side receives "
@@ -563,11 +563,4 @@ public sealed unsafe class UnixSocket : IDisposable
         return handles;
     }
 
-    private static void Close(FileDescriptorHandle[] handles)
-    {
-        foreach (FileDescriptorHandle handle in handles)
-        {
-            handle.Dispose();
-        }
-    }
 }
