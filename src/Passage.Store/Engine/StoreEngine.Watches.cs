@@ -94,6 +94,11 @@ public sealed partial class StoreEngine
     /// </summary>
     private void Fire(PendingEvent pending)
     {
+        if (_watches.Count == 0)
+        {
+            return;
+        }
+
         if (pending.RemovedBelow is { } removed)
         {
             foreach (Node node in removed)

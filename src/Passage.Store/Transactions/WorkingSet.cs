@@ -146,9 +146,18 @@ internal sealed class WorkingSet
     /// <summary>Forgets everything (the scratch set is reused request after request).</summary>
     public void Clear()
     {
+        // Clearing costs the capacity, not the count: shrink after a big change (a subtree RM,
+        // a RELEASE) so every later request does not pay for it.
+        bool shrink = _entries.Count > 64;
         _entries.Clear();
         _ownerDelta.Clear();
         _eventPaths.Clear();
+        if (shrink)
+        {
+            _entries.TrimExcess();
+            _eventPaths.TrimExcess();
+        }
+
         Events.Clear();
         HasChanges = false;
         QuotaExceeded = false;
