@@ -8,7 +8,8 @@ namespace Passage.Store.Tests.Support;
 /// <summary>
 /// A small store behind <see cref="IStoreService"/> for wire tests: an in-memory key/value answering
 /// READ, WRITE, DIRECTORY, WATCH/UNWATCH and transactions with real frames. Durability can be held
-/// back ticket by ticket, commits can be told to conflict, and a READ of <c>/throw</c> throws.
+/// back ticket by ticket, commits can be told to conflict, and a READ of <c>/throw</c> throws. A
+/// transaction's writes stay private until it commits (no conflict detection: that is the engine's).
 /// </summary>
 internal sealed class FakeStoreService : IStoreService
 {
@@ -21,6 +22,9 @@ internal sealed class FakeStoreService : IStoreService
 
     /// <summary>Domains of every session opened, in order.</summary>
     public ConcurrentQueue<int> Opened { get; } = new();
+
+    /// <summary>Every request handled, in order: type, transaction id and payload as text.</summary>
+    public ConcurrentQueue<(XsMessageType Type, uint TransactionId, string Payload)> Requests { get; } = new();
 
     /// <summary>Sessions disposed so far.</summary>
     public int Disposed => Volatile.Read(ref _disposed);
@@ -88,6 +92,7 @@ internal sealed class FakeStoreService : IStoreService
 
     private long Handle(Session session, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
+        Requests.Enqueue((header.Type, header.TransactionId, Encoding.UTF8.GetString(payload)));
         ReadOnlySpan<byte> rest = payload;
         XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> first);
         string path = Encoding.UTF8.GetString(first);
@@ -100,7 +105,7 @@ internal sealed class FakeStoreService : IStoreService
                 case XsMessageType.Read when path == "/throw":
                     throw new InvalidOperationException("the store failed");
                 case XsMessageType.Read:
-                    if (_values.TryGetValue(path, out byte[]? value))
+                    if ((header.TransactionId != 0 && session.Transactions[header.TransactionId].TryGetValue(path, out byte[]? value)) || _values.TryGetValue(path, out value))
                     {
                         XsFrameWriter.Write(output, header.Type, header.RequestId, header.TransactionId, value);
                     }
@@ -109,6 +114,10 @@ internal sealed class FakeStoreService : IStoreService
                         XsFrameWriter.WriteError(output, header.RequestId, header.TransactionId, StoreError.ENOENT);
                     }
 
+                    return 0;
+                case XsMessageType.Write when header.TransactionId != 0:
+                    session.Transactions[header.TransactionId][path] = rest.ToArray();
+                    XsFrameWriter.Write(output, header.Type, header.RequestId, header.TransactionId, "OK\0"u8);
                     return 0;
                 case XsMessageType.Write:
                     _values[path] = rest.ToArray();
@@ -144,14 +153,22 @@ internal sealed class FakeStoreService : IStoreService
                     return 0;
                 case XsMessageType.TransactionStart:
                     TransactionsStarted++;
-                    XsFrameWriter.Write(output, header.Type, header.RequestId, header.TransactionId, Encoding.ASCII.GetBytes($"{++session.LastTransaction}\0"));
+                    session.Transactions[++session.LastTransaction] = [];
+                    XsFrameWriter.Write(output, header.Type, header.RequestId, header.TransactionId, Encoding.ASCII.GetBytes($"{session.LastTransaction}\0"));
                     return 0;
                 case XsMessageType.TransactionEnd when ConflictsToAnswer > 0 && path == "T":
                     ConflictsToAnswer--;
+                    session.Transactions.Remove(header.TransactionId);
                     XsFrameWriter.WriteError(output, header.RequestId, header.TransactionId, StoreError.EAGAIN);
                     return 0;
                 case XsMessageType.TransactionEnd:
                     Commits += path == "T" ? 1 : 0;
+                    session.Transactions.Remove(header.TransactionId, out Dictionary<string, byte[]>? writes);
+                    foreach (KeyValuePair<string, byte[]> write in path == "T" ? writes! : [])
+                    {
+                        _values[write.Key] = write.Value;
+                    }
+
                     XsFrameWriter.Write(output, header.Type, header.RequestId, header.TransactionId, "OK\0"u8);
                     return ++_ticket;
                 default:
@@ -185,7 +202,9 @@ internal sealed class FakeStoreService : IStoreService
 
         public IWatchEventSink Events => events;
 
-        public long LastTransaction { get; set; }
+        public uint LastTransaction { get; set; }
+
+        public Dictionary<uint, Dictionary<string, byte[]>> Transactions { get; } = [];
 
         public long Handle(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output) => store.Handle(this, header, payload, output);
 
