@@ -34,6 +34,10 @@ internal sealed class SqliteBatchWriter : IDisposable
     private readonly SqliteParameter _domainFrame;
     private readonly SqliteParameter _domainEventChannel;
 
+    // The nodes of one change set share its generation: box it once per set, not once per row.
+    private ulong _boxedGeneration;
+    private object _boxedGenerationValue = 0L;
+
     /// <summary>Prepares the statements on <paramref name="connection"/>.</summary>
     public SqliteBatchWriter(SqliteConnection connection)
     {
@@ -137,9 +141,20 @@ internal sealed class SqliteBatchWriter : IDisposable
             _upsertValue.Value = node.Value;
             _upsertPermissions.Value = node.Permissions;
             _upsertChildren.Value = SqliteChildNames.Encode(node.Children);
-            _upsertGeneration.Value = unchecked((long)node.Generation);
+            _upsertGeneration.Value = BoxedGeneration(node.Generation);
             _upsert.ExecuteNonQuery();
         }
+    }
+
+    private object BoxedGeneration(ulong generation)
+    {
+        if (generation != _boxedGeneration)
+        {
+            _boxedGeneration = generation;
+            _boxedGenerationValue = unchecked((long)generation);
+        }
+
+        return _boxedGenerationValue;
     }
 
     private void WriteDomains(IReadOnlyList<IntroducedDomain> domains)

@@ -219,6 +219,24 @@ public sealed class SqlitePersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitDurableAsync_Cancelled_WaitEndsButSetStillBecomesDurable()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        using var hold = new ManualResetEventSlim(false);
+        using SqlitePersistence persistence = SqlitePersistence.Open(DatabasePath, new SqlitePersistenceOptions { WriterHold = hold });
+        long ticket = persistence.Append(new StoreChangeSet([Node("/c", 1)], [], 1));
+        using var cancel = new CancellationTokenSource();
+
+        Task abandoned = persistence.WaitDurableAsync(ticket, cancel.Token).AsTask();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(Patience, ct));
+        hold.Set();
+        await persistence.WaitDurableAsync(ticket, ct).AsTask().WaitAsync(Patience, ct);
+        Assert.Equal("/c", Assert.Single(persistence.Load().Nodes).Path);
+    }
+
+    [Fact]
     public void WaitDurableAsync_TicketNeverIssued_Throws()
     {
         using SqlitePersistence persistence = SqlitePersistence.Open(DatabasePath);
