@@ -108,7 +108,7 @@ public sealed class SqlitePersistence : IStorePersistence
         }
         catch (SqliteException e)
         {
-            throw new SqlitePersistenceException(SqlitePersistenceFailure.NotAStoreDatabase, $"The store database {_path} could not be read: {e.Message}", e);
+            throw new SqlitePersistenceException(SqlitePersistenceFailure.CannotOpen, $"The store database {_path} could not be read: {e.Message}", e);
         }
     }
 

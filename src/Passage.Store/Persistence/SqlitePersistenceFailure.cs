@@ -3,7 +3,7 @@ namespace Passage.Store.Persistence;
 /// <summary>Why <see cref="SqlitePersistence"/> could not open its database or persist a change.</summary>
 public enum SqlitePersistenceFailure
 {
-    /// <summary>The database file could not be opened or created (missing directory, no access).</summary>
+    /// <summary>The database file could not be opened, created or read (missing directory, no access, an I/O error).</summary>
     CannotOpen,
 
     /// <summary>The file is not a SQLite database, or a SQLite database that is not a store.</summary>
