@@ -17,6 +17,7 @@ internal static class CliApp
             VmCommands.Build(context),
             VfioUser.VfioUserCommands.Build(context),
             GuestCommands.Build(context),
+            Store.StoreCommands.Build(context),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code. <paramref name="input"/> stands in for standard input; <paramref name="shutdown"/> stops servers as Ctrl-C does.</summary>

@@ -263,42 +263,4 @@ public sealed class VfioUserCommandsTests : IDisposable
         File.Exists(path) && File.ReadLines("/proc/net/unix").Any(l => l.EndsWith(" " + path, StringComparison.Ordinal) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] == "00010000");
 
     private readonly record struct DoorbellRegisterText(string Text);
-
-    // The server's stderr, readable while it runs.
-    private sealed class LiveLog : StringWriter
-    {
-        private readonly Lock _lock = new();
-
-        public override void Write(char value)
-        {
-            lock (_lock)
-            {
-                base.Write(value);
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            lock (_lock)
-            {
-                base.Write(value);
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            lock (_lock)
-            {
-                base.WriteLine(value);
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_lock)
-            {
-                return base.ToString();
-            }
-        }
-    }
 }

@@ -12,4 +12,5 @@ namespace Passage.Cli.Json;
 [JsonSerializable(typeof(DriverBindingJson))]
 [JsonSerializable(typeof(GuestProbeJson))]
 [JsonSerializable(typeof(VfioUserProbeJson))]
+[JsonSerializable(typeof(List<StoreNodeJson>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
