@@ -140,6 +140,46 @@ public sealed class SqlitePersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitDurable_LastBatchHadThreeWaiters_NextCommitWaitsForAllThree()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        using var hold = new ManualResetEventSlim(false);
+        using SqlitePersistence persistence = SqlitePersistence.Open(DatabasePath, new SqlitePersistenceOptions { WriterHold = hold, GatherWindow = TimeSpan.FromHours(1) });
+        Task[] first = [.. Enumerable.Range(1, 3).Select(i => persistence.WaitDurableAsync(persistence.Append(new StoreChangeSet([Node($"/a{i}", (ulong)i)], [], (ulong)i)), ct).AsTask())];
+        hold.Set();
+        await Task.WhenAll(first).WaitAsync(Patience, ct);
+        long commitsBefore = persistence.CommitCount;
+
+        // Three clients waited on that batch: the writer holds the first of their next sets for the other two.
+        Task a = persistence.WaitDurableAsync(persistence.Append(new StoreChangeSet([Node("/b1", 4)], [], 4)), ct).AsTask();
+        await Task.Delay(200, ct);
+        bool aloneCommitted = a.IsCompleted;
+        Task b = persistence.WaitDurableAsync(persistence.Append(new StoreChangeSet([Node("/b2", 5)], [], 5)), ct).AsTask();
+        Task c = persistence.WaitDurableAsync(persistence.Append(new StoreChangeSet([Node("/b3", 6)], [], 6)), ct).AsTask();
+        await Task.WhenAll(a, b, c).WaitAsync(Patience, ct);
+
+        Assert.False(aloneCommitted);
+        Assert.Equal(commitsBefore + 1, persistence.CommitCount);
+        Assert.Equal(6, persistence.Load().Nodes.Count(n => n.Path.Length == 3));
+    }
+
+    [Fact]
+    public async Task WaitDurable_LoneClient_CommittedWithoutGathering()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        using SqlitePersistence persistence = SqlitePersistence.Open(DatabasePath, new SqlitePersistenceOptions { GatherWindow = TimeSpan.FromHours(1) });
+        long commitsBefore = persistence.CommitCount;
+
+        // Each wait would last the hour-long window if a lone client were made to wait for others.
+        for (int i = 1; i <= 5; i++)
+        {
+            await persistence.WaitDurableAsync(persistence.Append(new StoreChangeSet([Node($"/n{i}", (ulong)i)], [], (ulong)i)), ct).AsTask().WaitAsync(Patience, ct);
+        }
+
+        Assert.Equal(commitsBefore + 5, persistence.CommitCount);
+    }
+
+    [Fact]
     public async Task Append_ManySetsWhileWriterHeld_OneCommitCompletesAll()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
