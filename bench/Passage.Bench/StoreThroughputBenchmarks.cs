@@ -15,8 +15,11 @@ namespace Passage.Bench;
 /// waits for its change to be durable). A benchmark's time is per operation across all clients,
 /// so operations per second = 10⁹ / mean ns. Floor: the same clients doing a bare ping-pong of a
 /// 24-byte XenStore-sized frame with an echo server on a Unix socket — what two wake-ups cost.
+/// 24 cases: 3 warm-up and 15 measured iterations each keep the whole class near ten minutes.
 /// </summary>
 [MemoryDiagnoser]
+[WarmupCount(3)]
+[IterationCount(15)]
 public class StoreThroughputBenchmarks
 {
     /// <summary>Operations per invocation, split across the clients.</summary>
