@@ -205,20 +205,25 @@ internal sealed class StoreConnectionLoop
             await _service.WaitDurableAsync(ticket, cancellationToken);
         }
 
-        FlushResult flushed;
+        bool reading = await SendAsync(_replies.WrittenMemory, cancellationToken);
+        _replies.ResetWrittenCount();
+        return reading;
+    }
+
+    /// <summary>Writes whole frames and flushes them, taking turns with the other writer; false when the peer stopped reading.</summary>
+    private async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frames, CancellationToken cancellationToken)
+    {
         await _outputTurn.WaitAsync(cancellationToken);
         try
         {
-            _transport.Output.Write(_replies.WrittenSpan);
-            flushed = await _transport.Output.FlushAsync(cancellationToken);
+            _transport.Output.Write(frames.Span);
+            FlushResult flushed = await _transport.Output.FlushAsync(cancellationToken);
+            return !flushed.IsCompleted;
         }
         finally
         {
             _outputTurn.Release();
         }
-
-        _replies.ResetWrittenCount();
-        return !flushed.IsCompleted;
     }
 
     private async Task PumpEventsAsync(ConnectionEventQueue events, CancellationToken cancellationToken)
@@ -238,20 +243,9 @@ internal sealed class StoreConnectionLoop
                 continue;
             }
 
-            FlushResult flushed;
-            await _outputTurn.WaitAsync(cancellationToken);
-            try
-            {
-                _transport.Output.Write(batch.WrittenSpan);
-                flushed = await _transport.Output.FlushAsync(cancellationToken);
-            }
-            finally
-            {
-                _outputTurn.Release();
-            }
-
+            bool reading = await SendAsync(batch.WrittenMemory, cancellationToken);
             batch.ResetWrittenCount();
-            if (flushed.IsCompleted)
+            if (!reading)
             {
                 return;
             }
