@@ -15,7 +15,9 @@ namespace Passage.Fuzz.Targets;
 /// is recomputed from the bytes, and every reply is checked the slow way: whole frames, the
 /// request's ids, the request's type or ERROR with a listed name, WATCH's OK followed by exactly
 /// one event, nothing over the payload limit, no exception and no internal failure. After the
-/// stream, CONTROL <c>check</c> as dom0 must answer OK, with the session open and after it closed.
+/// stream, CONTROL <c>check</c> as dom0 must answer OK, with the session open and after it closed,
+/// and a store reopened from the change sets the engine committed must read the same as the live
+/// one (nodes, values, permissions, child order, generations, domains).
 /// </summary>
 public static class XenStoreTarget
 {
@@ -44,7 +46,8 @@ public static class XenStoreTarget
 
         int domainId = (input[0] & 1) == 0 ? 0 : GuestDomain;
         var failures = new XenStoreFailureLog();
-        using var engine = new StoreEngine(new MemoryPersistence(), new StoreOptions { Logger = failures });
+        var committed = new XenStoreImagePersistence();
+        using var engine = new StoreEngine(committed, new StoreOptions { Logger = failures });
         var output = new ArrayBufferWriter<byte>(1024);
         using IStoreSession admin = engine.Open(0, new XenStoreEventCheck());
         Prepare(admin, output);
@@ -88,7 +91,24 @@ public static class XenStoreTarget
 
         failures.ThrowIfAny(handled, XsMessageType.Invalid);
         CheckTree(admin, output, "after the session closed");
+        CheckReload(admin, committed.Image, failures);
         return handled;
+    }
+
+    /// <summary>A store opened from what the engine committed holds the same tree, generations and domains.</summary>
+    private static void CheckReload(IStoreSession admin, StoreImage image, XenStoreFailureLog failures)
+    {
+        using var reloaded = new StoreEngine(new XenStoreImagePersistence(image), new StoreOptions { Logger = failures });
+        using IStoreSession reloadedAdmin = reloaded.Open(0, new XenStoreEventCheck());
+        CheckTree(reloadedAdmin, new ArrayBufferWriter<byte>(64), "of the store reloaded from its committed state");
+        List<string> live = XenStoreTreeDump.Of(admin);
+        List<string> again = XenStoreTreeDump.Of(reloadedAdmin);
+        for (int i = 0; i < Math.Min(live.Count, again.Count); i++)
+        {
+            FuzzCheckException.That(live[i] == again[i], $"reloaded from its committed state, the store differs: '{live[i]}' became '{again[i]}'");
+        }
+
+        FuzzCheckException.That(live.Count == again.Count, $"reloaded from its committed state, the store has {again.Count} lines of dump instead of {live.Count}");
     }
 
     /// <summary>The tree every input starts from: domain 5 introduced, with a home it owns and a backend directory it may read.</summary>
@@ -214,6 +234,23 @@ public static class XenStoreTarget
             case XsMessageType.IsDomainIntroduced:
                 FuzzCheckException.That(body.SequenceEqual("T\0"u8) || body.SequenceEqual("F\0"u8), "IS_DOMAIN_INTRODUCED answered other than T or F");
                 break;
+            case XsMessageType.Directory:
+                CheckNames(body, "DIRECTORY", partial: false);
+                break;
+            case XsMessageType.DirectoryPart:
+                int generationEnd = body.IndexOf((byte)0);
+                FuzzCheckException.That(generationEnd > 0 && IsDigits(body[..generationEnd]), "DIRECTORY_PART does not start with a generation");
+                CheckNames(body[(generationEnd + 1)..], "DIRECTORY_PART", partial: true);
+                break;
+            case XsMessageType.GetPerms:
+                CheckPermissions(body);
+                break;
+            case XsMessageType.GetDomainPath:
+                ReadOnlySpan<byte> domain = payload[..payload.IndexOf((byte)0)];
+                FuzzCheckException.That(
+                    body.SequenceEqual(System.Text.Encoding.ASCII.GetBytes($"/local/domain/{ulong.Parse(domain, System.Globalization.CultureInfo.InvariantCulture)}\0")),
+                    "GET_DOMAIN_PATH answered another domain's path");
+                break;
             default:
                 break;
         }
@@ -241,6 +278,66 @@ public static class XenStoreTarget
         }
 
         throw new FuzzCheckException($"ERROR payload {Convert.ToHexString(body)} is not a listed name and its NUL");
+    }
+
+    /// <summary>
+    /// A child list: names of node-name characters, each with its NUL, none twice. A DIRECTORY_PART
+    /// chunk starts at a byte offset the client chose, so its first name may be the tail of one
+    /// (even empty, or equal to a later name), and the chunk reaching the end carries one more,
+    /// empty, name.
+    /// </summary>
+    private static void CheckNames(ReadOnlySpan<byte> body, string what, bool partial)
+    {
+        FuzzCheckException.That(body.IsEmpty || body[^1] == 0, $"{what} does not end with a NUL");
+        HashSet<string> seen = new(StringComparer.Ordinal);
+        ReadOnlySpan<byte> rest = body;
+        for (int index = 0; !rest.IsEmpty; index++)
+        {
+            int nul = rest.IndexOf((byte)0);
+            ReadOnlySpan<byte> name = rest[..nul];
+            rest = rest[(nul + 1)..];
+            bool tail = partial && index == 0;
+            FuzzCheckException.That(!name.IsEmpty || tail || (partial && rest.IsEmpty), $"{what} lists an empty name");
+            foreach (byte b in name)
+            {
+                FuzzCheckException.That(IsNameByte(b), $"{what} lists a name with byte 0x{b:X2}");
+            }
+
+            FuzzCheckException.That(tail || name.IsEmpty || seen.Add(System.Text.Encoding.ASCII.GetString(name)), $"{what} lists a name twice");
+        }
+    }
+
+    /// <summary>A permission list: at least one entry, each a letter of r/w/b/n and a domain id, each with its NUL.</summary>
+    private static void CheckPermissions(ReadOnlySpan<byte> body)
+    {
+        FuzzCheckException.That(!body.IsEmpty && body[^1] == 0, "GET_PERMS answered no entry or no final NUL");
+        ReadOnlySpan<byte> rest = body;
+        while (!rest.IsEmpty)
+        {
+            int nul = rest.IndexOf((byte)0);
+            ReadOnlySpan<byte> entry = rest[..nul];
+            rest = rest[(nul + 1)..];
+            FuzzCheckException.That(
+                entry.Length >= 2 && (entry[0] is (byte)'r' or (byte)'w' or (byte)'b' or (byte)'n') && IsDigits(entry[1..]) && entry.Length <= 6
+                && ulong.Parse(entry[1..], System.Globalization.CultureInfo.InvariantCulture) <= 0xFFFF,
+                $"GET_PERMS answered entry '{System.Text.Encoding.ASCII.GetString(entry)}'");
+        }
+    }
+
+    private static bool IsNameByte(byte b) =>
+        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'@';
+
+    private static bool IsDigits(ReadOnlySpan<byte> text)
+    {
+        foreach (byte b in text)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+        }
+
+        return !text.IsEmpty;
     }
 
     private static bool IsDecimalId(ReadOnlySpan<byte> body)
