@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Passage.Store.Protocol;
 
 namespace Passage.Fuzz.Targets;
 
@@ -25,13 +24,16 @@ internal sealed class XenStoreFailureLog : ILogger
         }
     }
 
-    /// <summary>Throws the first failure logged, naming request <paramref name="index"/> of type <paramref name="type"/>.</summary>
-    public void ThrowIfAny(int index, XsMessageType type)
+    /// <summary>True once anything was logged at error level.</summary>
+    public bool Logged => _failures.Count > 0;
+
+    /// <summary>Throws the failures logged, naming the step (<paramref name="during"/>) that logged them.</summary>
+    public void ThrowIfAny(string during)
     {
         if (_failures.Count > 0)
         {
-            (string message, Exception? exception) = _failures[0];
-            string what = $"request {index} ({type}) logged a failure: {message}";
+            Exception? exception = _failures[0].Exception;
+            string what = $"{during} logged: {string.Join("; ", _failures.Select(f => f.Message))}";
             throw exception is null ? new FuzzCheckException(what) : new FuzzCheckException(what, exception);
         }
     }

@@ -76,21 +76,25 @@ public static class XenStoreTarget
                     throw new FuzzCheckException($"request {handled} ({header.Type}) threw", e);
                 }
 
-                failures.ThrowIfAny(handled, header.Type);
+                if (failures.Logged)
+                {
+                    failures.ThrowIfAny($"request {handled} ({header.Type})");
+                }
+
                 CheckReply(header, payload, output.WrittenSpan, events);
                 handled++;
                 rest = rest[consumed..];
             }
 
-            CheckTree(admin, output, "with the session open");
+            CheckTree(admin, output, failures, "with the session open");
         }
         finally
         {
             session.Dispose();
         }
 
-        failures.ThrowIfAny(handled, XsMessageType.Invalid);
-        CheckTree(admin, output, "after the session closed");
+        failures.ThrowIfAny("closing the session");
+        CheckTree(admin, output, failures, "after the session closed");
         CheckReload(admin, committed.Image, failures);
         return handled;
     }
@@ -100,7 +104,7 @@ public static class XenStoreTarget
     {
         using var reloaded = new StoreEngine(new XenStoreImagePersistence(image), new StoreOptions { Logger = failures });
         using IStoreSession reloadedAdmin = reloaded.Open(0, new XenStoreEventCheck());
-        CheckTree(reloadedAdmin, new ArrayBufferWriter<byte>(64), "of the store reloaded from its committed state");
+        CheckTree(reloadedAdmin, new ArrayBufferWriter<byte>(64), failures, "of the store reloaded from its committed state");
         List<string> live = XenStoreTreeDump.Of(admin);
         List<string> again = XenStoreTreeDump.Of(reloadedAdmin);
         for (int i = 0; i < Math.Min(live.Count, again.Count); i++)
@@ -256,10 +260,11 @@ public static class XenStoreTarget
         }
     }
 
-    private static void CheckTree(IStoreSession admin, ArrayBufferWriter<byte> output, string when)
+    private static void CheckTree(IStoreSession admin, ArrayBufferWriter<byte> output, XenStoreFailureLog failures, string when)
     {
         output.ResetWrittenCount();
         admin.Handle(new XsHeader(XsMessageType.Control, 0x7fff, 0, 6), "check\0"u8, output);
+        failures.ThrowIfAny($"CONTROL check {when}");
         ReadOnlySpan<byte> reply = output.WrittenSpan;
         FuzzCheckException.That(
             reply.Length == HeaderSize + 3 && U32(reply, 0) == (uint)XsMessageType.Control && reply[HeaderSize..].SequenceEqual("OK\0"u8),
