@@ -41,10 +41,10 @@ public static class Program
             return Replay(target, args[2]);
         }
 
-        if (args.Length == 3 && args[1] == "--write-seeds" && args[0] == Targets.VfioUserFrameTarget.Name)
+        if (args.Length == 3 && args[1] == "--write-seeds" && FuzzTargets.Seeds.TryGetValue(args[0], out Func<IEnumerable<(string Name, byte[] Bytes)>>? seeds))
         {
             Directory.CreateDirectory(args[2]);
-            foreach ((string name, byte[] bytes) in Targets.VfioUserSeeds.All())
+            foreach ((string name, byte[] bytes) in seeds())
             {
                 File.WriteAllBytes(Path.Combine(args[2], name + ".bin"), bytes);
             }
