@@ -43,7 +43,7 @@ internal static class StoreCommands
         var db = new Option<string?>("--db") { Description = "SQLite database holding the committed state (created when missing); every acknowledged write survives the process being killed.", HelpName = "FILE" };
         var memory = new Option<bool>("--memory") { Description = "Keep the store in memory only (tests, benchmarks): nothing survives the process." };
         var keep = new Option<bool>("--keep-released-nodes") { Description = "Keep the nodes of a released domain (xenstored -K); by default RELEASE deletes them." };
-        var serve = new Command("serve", "Serve the store until Ctrl-C or SIGTERM. Socket connections speak as the privileged dom0; connections are logged on stderr.")
+        var serve = new Command("serve", "Serve the store until Ctrl-C or SIGTERM. Socket connections speak as the privileged dom0; clients that break the protocol or stop reading are logged on stderr and disconnected.")
         {
             socket, db, memory, keep,
         };
