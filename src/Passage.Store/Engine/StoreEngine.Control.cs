@@ -19,12 +19,12 @@ public sealed partial class StoreEngine
     private StoreError Control(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> command))
+        if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> command))
         {
             return StoreError.EINVAL;
         }
 
-        RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> argument);
+        XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> argument);
         if (command.SequenceEqual("help"u8))
         {
             return ControlText(header, output, ControlHelp);

@@ -17,8 +17,8 @@ public sealed partial class StoreEngine
     private StoreError Introduce(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output, ref long ticket)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawDomain) || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawFrame)
-            || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawChannel)
+        if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawDomain) || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawFrame)
+            || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawChannel)
             || !RequestArgs.TryParseDomainId(rawDomain, out int domainId) || !RequestArgs.TryParseNumber(rawFrame, out ulong frame)
             || !RequestArgs.TryParseNumber(rawChannel, out ulong channel) || channel > uint.MaxValue
             || domainId == 0 || domainId >= Domains.DomainTable.FirstReserved)
@@ -91,7 +91,7 @@ public sealed partial class StoreEngine
 
     private StoreError IsDomainIntroduced(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
-        if (!RequestArgs.TryNext(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out int domainId))
+        if (!XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out int domainId))
         {
             return StoreError.EINVAL;
         }
@@ -116,7 +116,7 @@ public sealed partial class StoreEngine
     private StoreError SetTarget(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawDomain) || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawTarget)
+        if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawDomain) || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawTarget)
             || !RequestArgs.TryParseDomainId(rawDomain, out int domainId) || !RequestArgs.TryParseDomainId(rawTarget, out int targetId))
         {
             return StoreError.EINVAL;
@@ -134,7 +134,7 @@ public sealed partial class StoreEngine
 
     private static StoreError GetDomainPath(in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
-        if (!RequestArgs.TryNext(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out int domainId))
+        if (!XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out int domainId))
         {
             return StoreError.EINVAL;
         }
@@ -149,7 +149,7 @@ public sealed partial class StoreEngine
     /// <summary>Parses <c>domid\0</c> of RELEASE/RESUME: dom0 is EINVAL, a domain not introduced ENOENT.</summary>
     private StoreError ParseKnownDomain(ReadOnlySpan<byte> payload, out int domainId)
     {
-        if (!RequestArgs.TryNext(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out domainId) || domainId == 0)
+        if (!XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> raw) || !RequestArgs.TryParseDomainId(raw, out domainId) || domainId == 0)
         {
             domainId = 0;
             return StoreError.EINVAL;

@@ -54,8 +54,8 @@ public sealed partial class StoreEngine
     private StoreError DirectoryPart(StoreConnection connection, Transaction? transaction, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (RequestArgs.Count(payload) != 2 || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawPath)
-            || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawOffset) || !rest.IsEmpty
+        if (XsPayload.CountFields(payload) != 2 || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawPath)
+            || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawOffset) || !rest.IsEmpty
             || !RequestArgs.TryParseNumber(rawOffset, out ulong offset))
         {
             return StoreError.EINVAL;

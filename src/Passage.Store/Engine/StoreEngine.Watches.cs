@@ -11,7 +11,7 @@ public sealed partial class StoreEngine
     private StoreError AddWatch(StoreConnection connection, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawPath) || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> token))
+        if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawPath) || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> token))
         {
             return StoreError.EINVAL;
         }
@@ -20,7 +20,7 @@ public sealed partial class StoreEngine
         if (!rest.IsEmpty)
         {
             // The WATCHDEPTH form: a third argument, the levels below the path that still fire.
-            if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawDepth) || !rest.IsEmpty
+            if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawDepth) || !rest.IsEmpty
                 || !RequestArgs.TryParseNumber(rawDepth, out ulong parsed) || parsed > int.MaxValue)
             {
                 return StoreError.EINVAL;
@@ -61,7 +61,7 @@ public sealed partial class StoreEngine
     private StoreError RemoveWatch(StoreConnection connection, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         ReadOnlySpan<byte> rest = payload;
-        if (!RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> rawPath) || !RequestArgs.TryNext(ref rest, out ReadOnlySpan<byte> token))
+        if (!XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> rawPath) || !XsPayload.TryReadField(ref rest, out ReadOnlySpan<byte> token))
         {
             return StoreError.EINVAL;
         }
