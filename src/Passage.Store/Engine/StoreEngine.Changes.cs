@@ -16,19 +16,18 @@ public sealed partial class StoreEngine
     /// </summary>
     private StoreError Change(StoreConnection connection, Transaction? transaction, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output, ref long ticket)
     {
-        int nul = payload.IndexOf((byte)0);
-        if (nul < 0)
+        ReadOnlySpan<byte> arguments = payload;
+        if (!XsPayload.TryReadField(ref arguments, out ReadOnlySpan<byte> rawPath))
         {
             return StoreError.EINVAL;
         }
 
-        StoreError error = ResolvePath(connection, payload[..nul], out ReadOnlySpan<char> path, out PathKind kind);
+        StoreError error = ResolvePath(connection, rawPath, out ReadOnlySpan<char> path, out PathKind kind);
         if (error != StoreError.None)
         {
             return error;
         }
 
-        ReadOnlySpan<byte> arguments = payload[(nul + 1)..];
         if (kind == PathKind.Special)
         {
             return header.Type == XsMessageType.SetPerms ? SetSpecialPermissions(connection, header, path, arguments, output, ref ticket) : StoreError.EINVAL;

@@ -28,13 +28,12 @@ public sealed partial class StoreEngine
 
     private StoreError Directory(StoreConnection connection, Transaction? transaction, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
-        int nul = payload.IndexOf((byte)0);
-        if (nul < 0)
+        if (!XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> rawPath))
         {
             return StoreError.EINVAL;
         }
 
-        StoreError error = ResolveNode(connection, transaction, payload[..nul], PermissionAccess.Read, out Node? node);
+        StoreError error = ResolveNode(connection, transaction, rawPath, PermissionAccess.Read, out Node? node);
         if (error != StoreError.None)
         {
             return error;
@@ -126,14 +125,13 @@ public sealed partial class StoreEngine
 
     private StoreError GetPermissions(StoreConnection connection, Transaction? transaction, in XsHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
-        int nul = payload.IndexOf((byte)0);
-        if (nul < 0)
+        if (!XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> rawPath))
         {
             return StoreError.EINVAL;
         }
 
         NodePermissions permissions;
-        StoreError error = ResolvePath(connection, payload[..nul], out ReadOnlySpan<char> path, out PathKind kind);
+        StoreError error = ResolvePath(connection, rawPath, out ReadOnlySpan<char> path, out PathKind kind);
         if (error != StoreError.None)
         {
             return error;
