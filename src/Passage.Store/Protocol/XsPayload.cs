@@ -30,9 +30,6 @@ public static class XsPayload
     /// <summary>How many NUL-terminated fields <paramref name="payload"/> holds (bytes after the last NUL are not a field).</summary>
     public static int CountFields(ReadOnlySpan<byte> payload) => payload.Count((byte)0);
 
-    /// <summary>Bytes <paramref name="field"/> takes on the wire, its NUL included.</summary>
-    public static int FieldSize(ReadOnlySpan<byte> field) => field.Length + 1;
-
     /// <summary>Writes <paramref name="field"/> and its NUL at the start of <paramref name="destination"/>; returns the bytes written.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
     public static int WriteField(Span<byte> destination, ReadOnlySpan<byte> field)

@@ -20,16 +20,4 @@ internal static class Frames
         new XsHeader(type, requestId, transactionId, length).Write(bytes);
         return bytes;
     }
-
-    /// <summary>The fields of a NUL-separated payload, as strings.</summary>
-    public static string[] Fields(ReadOnlySpan<byte> payload)
-    {
-        var fields = new List<string>();
-        while (XsPayload.TryReadField(ref payload, out ReadOnlySpan<byte> field))
-        {
-            fields.Add(System.Text.Encoding.UTF8.GetString(field));
-        }
-
-        return [.. fields];
-    }
 }
